@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { artifactsRoutes } from './artifacts/routes.js';
+import { createArtifactsService } from './artifacts/service.js';
+import { auditRoutes } from './audit/routes.js';
+import { createAuditService } from './audit/service.js';
+import { authRoutes } from './auth/routes.js';
+import { createAuthService, type AuthService } from './auth/service.js';
+import type { Database } from './db/database.js';
+import { deploymentsRoutes } from './deployments/routes.js';
+import { createDeploymentsService } from './deployments/service.js';
+import { environmentsRoutes } from './environments/routes.js';
+import { createEnvironmentsService } from './environments/service.js';
+import { registerAuth } from './http/auth.js';
+import { registerProblemHandlers } from './http/problem.js';
+import { createValidatorCompiler } from './http/validation.js';
+import { registerMetrics } from './metrics/metrics.js';
+import { servicesRoutes } from './services/routes.js';
+import { createServicesService } from './services/service.js';
+
+export interface AppOptions {
+  db: Database;
+  logger?: boolean | { level: string };
+  version?: string;
+}
+
+export interface GantryApp {
+  app: FastifyInstance;
+  auth: AuthService;
+}
+
+export const bodyLimit = 1024 * 1024;
+
+/** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
+export async function buildApp({ db, logger = false, version = '0.1.0' }: AppOptions): Promise<GantryApp> {
+  const app = Fastify({
+    logger: logger === false ? false : { level: typeof logger === 'object' ? logger.level : 'info' },
+    bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: {},
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+
+  const audit = createAuditService(db);
+  const auth = createAuthService(db, audit);
+  const services = createServicesService(db, audit);
+  const environments = createEnvironmentsService(db, audit);
+  const artifacts = createArtifactsService(db, audit, services);
+  const deployments = createDeploymentsService(db, audit, services, environments, artifacts);
+
+  registerProblemHandlers(app);
+  app.addHook('onRoute', (route) => {
+    // The API document and its viewer are public; every other route states its permission.
+    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, permission: 'public' };
+  });
+  registerAuth(app, auth.resolve, auth.grants);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Gantry API', version, description: 'Deployments and releases, kept apart. Errors are RFC 9457 problems with a stable `code`.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' } });
+
+  app.get('/api/openapi.json', { config: { permission: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { permission: 'public' }, schema: { hide: true } }, async (_request, reply) => {
+    await db.query('SELECT 1');
+    return reply.send({ status: 'ok' });
+  });
+  registerMetrics(app, { deploymentsByState: deployments.countByState });
+
+  await app.register(async (api) => {
+    await api.register(authRoutes(auth));
+    await api.register(auditRoutes(audit));
+    await api.register(servicesRoutes(services));
+    await api.register(environmentsRoutes(environments));
+    await api.register(artifactsRoutes(artifacts));
+    await api.register(deploymentsRoutes(deployments, db));
+  }, { prefix: '/api/v1' });
+
+  return { app, auth };
+}

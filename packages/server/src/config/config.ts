@@ -1,0 +1,37 @@
+/** The one place that reads the environment (STYLE.md: environment variables are read in one module). */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  adminToken: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Flags win over environment variables, which win over defaults. */
+export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, string | number | undefined>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const pick = (flag: string | number | undefined, name: string) => (flag !== undefined ? String(flag) : env[name]);
+  const host = pick(flags.host, 'GANTRY_HOST') ?? '127.0.0.1';
+  const portText = pick(flags.port, 'GANTRY_PORT') ?? '4000';
+  const port = Number(portText);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new ConfigError(`port must be a number from 0 to 65535; got "${portText}"`);
+  if (!/^[A-Za-z0-9.:[\]-]{1,255}$/.test(host)) throw new ConfigError(`host must be a hostname or IP address; got "${host}"`);
+  const databaseUrl = pick(flags.databaseUrl, 'DATABASE_URL') || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('the database URL must start with postgres:// or postgresql://');
+  }
+  const adminToken = pick(flags.adminToken, 'GANTRY_ADMIN_TOKEN') || undefined;
+  if (adminToken !== undefined && (adminToken.length < 16 || /\s/.test(adminToken))) {
+    throw new ConfigError('GANTRY_ADMIN_TOKEN must be at least 16 characters with no spaces');
+  }
+  const logLevel = (pick(flags.logLevel, 'GANTRY_LOG_LEVEL') ?? 'info') as ServerConfig['logLevel'];
+  if (!logLevels.includes(logLevel)) throw new ConfigError(`log level must be one of ${logLevels.join(', ')}; got "${logLevel}"`);
+  const dataDir = pick(flags.dataDir, 'GANTRY_DATA_DIR') ?? '.gantry';
+  return { host, port, dataDir, databaseUrl, adminToken, logLevel };
+}

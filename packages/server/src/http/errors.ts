@@ -1,0 +1,83 @@
+/**
+ * Every error a client can see: a stable `code`, an HTTP status, and a sentence that says what is
+ * wrong. Mapped to RFC 9457 problem+json in one place (problem.ts); documented in docs/errors.md.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super(400, 'validation_failed', message, extra);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid bearer token is required: send "Authorization: Bearer <token>".') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, code = 'forbidden') {
+    super(403, code, message);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(resource: string, id: string) {
+    super(404, `${resource}_not_found`, `${resource.replace(/_/g, ' ')} "${id}" does not exist`, { resource, id });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, extra: Record<string, unknown> = {}) {
+    super(409, code, message, extra);
+  }
+}
+
+export class PreconditionFailedError extends AppError {
+  constructor(current: string) {
+    super(412, 'precondition_failed', `the resource changed since you read it: its ETag is now ${current}; read it again and retry`, { etag: current });
+  }
+}
+
+/** The registry of codes a client may see, with how to fix each; docs/errors.md is checked against it. */
+export const errorCodes = {
+  validation_failed: 'The request body, query or path did not match the operation\'s schema; `errors` lists each problem.',
+  invalid_json: 'The body is not valid JSON. Send `Content-Type: application/json` with a well-formed body.',
+  body_too_large: 'The body is over the limit (1 MiB). Send less: change entries and metadata are meant to be short.',
+  unsupported_media_type: 'Send JSON with `Content-Type: application/json`.',
+  unauthorized: 'Send a valid, unexpired, unrevoked token as `Authorization: Bearer <token>`.',
+  forbidden: 'The token is valid but its scope does not allow this operation; use a token with the scope the message names.',
+  self_approval: 'A deployment must be approved by someone other than its requester.',
+  not_found: 'The route does not exist. Check the path against /api/openapi.json.',
+  service_not_found: 'Create the service first: `gantry service create NAME`.',
+  environment_not_found: 'Create the environment first: `gantry env create NAME`, or check `gantry env list`.',
+  artifact_not_found: 'Register the artifact first: `gantry artifact register SERVICE VERSION --digest D`.',
+  build_not_found: 'No artifact was registered with that build id.',
+  deployment_not_found: 'Check the id with `gantry deployment list`.',
+  token_not_found: 'Check the id with `gantry token list`.',
+  service_exists: 'A service with that name exists already; pick another name or use it.',
+  environment_exists: 'An environment with that name exists already.',
+  artifact_digest_conflict: 'Artifacts are immutable: this service and version were registered with another digest. Register a new version.',
+  deployment_in_progress: 'Another deployment of this service to this environment is active; wait for it (`gantry deployment show ID`), or deploy with `queue: true` to run after it.',
+  environment_frozen: 'The environment is frozen; wait for the freeze to end, or override with a reason (`--override-freeze REASON`), which is audited.',
+  policy_violation: 'The environment\'s promotion policy refused the deployment; the message names the rule (a required label, or a successful deployment in the previous environment).',
+  invalid_transition: 'The deployment cannot move from its current state to the one asked for; see the state machine in docs/deployments.md.',
+  approval_required: 'The environment is protected: the deployment must be approved (`gantry deployment approve ID`) before it runs.',
+  no_previous_version: 'There is no earlier successful deployment in this environment to roll back to.',
+  precondition_failed: 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.',
+  rate_limited: 'Too many requests; retry after the number of seconds in `Retry-After`.',
+  internal_error: 'Something failed inside Gantry; the log line with the same request id says what.',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;

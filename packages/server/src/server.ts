@@ -1,0 +1,48 @@
+import { buildApp } from './app.js';
+import type { ServerConfig } from './config/config.js';
+import { createDatabase } from './db/database.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
+import { migrate } from './db/migrate.js';
+
+export interface RunningServer {
+  url: string;
+  /** Set on first start when no GANTRY_ADMIN_TOKEN was given: print it once. */
+  generatedAdminToken: string | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts the database (embedded unless a URL is given), migrates it, and listens. */
+export async function startServer(config: ServerConfig, say: (line: string) => void = () => {}): Promise<RunningServer> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    say(`starting the embedded PostgreSQL in ${config.dataDir}`);
+    embedded = await startEmbeddedDatabase(config.dataDir);
+    url = embedded.url;
+  }
+  const db = createDatabase(url);
+  try {
+    const { applied } = await migrate(db);
+    if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
+    const { app, auth } = await buildApp({ db, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+    const seeded = await auth.seedAdmin(config.adminToken);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      generatedAdminToken: seeded?.generated ? seeded.secret : undefined,
+      close: () => (closing ??= (async () => {
+        await app.close();
+        await db.close();
+        await embedded?.stop();
+      })()),
+    };
+  } catch (error) {
+    await db.close().catch(() => {});
+    await embedded?.stop().catch(() => {});
+    throw error;
+  }
+}
