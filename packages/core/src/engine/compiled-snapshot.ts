@@ -1,0 +1,143 @@
+import type { EvaluationContext } from '../model/context.js';
+import type { FeatureType, JsonValue, VariationValue } from '../model/feature.js';
+import type { EvaluationResult } from '../model/result.js';
+import type { Problem } from '../validation/problem.js';
+import { evaluateFeature } from './compiled-feature.js';
+import type { CompiledFeature } from './compiled-feature.js';
+import { errorResult, errorTemplate, makeResult, typeOfValue } from './results.js';
+
+/** A JSON object or array: what a `json` feature serves. */
+export type JsonStructure = JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * A snapshot compiled for evaluation. Every method is total: it never throws, and on failure
+ * returns the default value with reason `ERROR` and an error code.
+ */
+export interface CompiledSnapshot {
+  readonly environment: string;
+  readonly revision: number;
+  /** Problems found while compiling; the features they concern evaluate to `PARSE_ERROR`. */
+  readonly problems: readonly Problem[];
+  /** Keys of every feature in the snapshot, including broken ones. */
+  keys(): string[];
+  /** The type of a feature, or `undefined` if it is unknown or broken. */
+  typeOf(featureKey: string): FeatureType | undefined;
+  /**
+   * Evaluates a feature for a context. With a `defaultValue` of another type than the feature,
+   * returns `TYPE_MISMATCH`.
+   */
+  evaluate(featureKey: string, context?: EvaluationContext, defaultValue?: VariationValue): EvaluationResult;
+  evaluateBoolean(featureKey: string, context: EvaluationContext | undefined, defaultValue: boolean): EvaluationResult<boolean>;
+  evaluateString(featureKey: string, context: EvaluationContext | undefined, defaultValue: string): EvaluationResult<string>;
+  evaluateNumber(featureKey: string, context: EvaluationContext | undefined, defaultValue: number): EvaluationResult<number>;
+  evaluateObject<T extends JsonStructure = JsonStructure>(
+    featureKey: string, context: EvaluationContext | undefined, defaultValue: T,
+  ): EvaluationResult<T>;
+  /** Evaluates every feature for one context (OFREP bulk evaluation), keyed by feature key. */
+  evaluateAll(context?: EvaluationContext): Record<string, EvaluationResult>;
+}
+
+const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
+
+function asContext(context: unknown): EvaluationContext {
+  return typeof context === 'object' && context !== null ? (context as EvaluationContext) : EMPTY_CONTEXT;
+}
+
+/** Quotes a feature key for a message; never throws, whatever a JavaScript caller passed. */
+function quote(key: unknown): string {
+  try {
+    return typeof key === 'string' ? JSON.stringify(key) : String(key);
+  } catch {
+    return 'the given key';
+  }
+}
+
+function describeType(value: unknown): string {
+  const type = typeOfValue(value);
+  return type === 'other' ? typeof value : (type ?? 'undefined');
+}
+
+/** The evaluator behind {@link CompiledSnapshot}. */
+export class SnapshotEvaluator implements CompiledSnapshot {
+  readonly #features: ReadonlyMap<string, CompiledFeature>;
+
+  constructor(
+    readonly environment: string,
+    readonly revision: number,
+    readonly problems: readonly Problem[],
+    features: ReadonlyMap<string, CompiledFeature>,
+  ) {
+    this.#features = features;
+  }
+
+  keys(): string[] {
+    return [...this.#features.keys()];
+  }
+
+  typeOf(featureKey: string): FeatureType | undefined {
+    return this.#features.get(featureKey)?.type;
+  }
+
+  evaluate(featureKey: string, context?: EvaluationContext, defaultValue?: VariationValue): EvaluationResult {
+    return this.#evaluate(featureKey, context, defaultValue, undefined);
+  }
+
+  evaluateBoolean(featureKey: string, context: EvaluationContext | undefined, defaultValue: boolean): EvaluationResult<boolean> {
+    return this.#evaluate(featureKey, context, defaultValue, 'boolean') as EvaluationResult<boolean>;
+  }
+
+  evaluateString(featureKey: string, context: EvaluationContext | undefined, defaultValue: string): EvaluationResult<string> {
+    return this.#evaluate(featureKey, context, defaultValue, 'string') as EvaluationResult<string>;
+  }
+
+  evaluateNumber(featureKey: string, context: EvaluationContext | undefined, defaultValue: number): EvaluationResult<number> {
+    return this.#evaluate(featureKey, context, defaultValue, 'number') as EvaluationResult<number>;
+  }
+
+  evaluateObject<T extends JsonStructure = JsonStructure>(
+    featureKey: string, context: EvaluationContext | undefined, defaultValue: T,
+  ): EvaluationResult<T> {
+    return this.#evaluate(featureKey, context, defaultValue, 'json') as EvaluationResult<T>;
+  }
+
+  evaluateAll(context?: EvaluationContext): Record<string, EvaluationResult> {
+    const entries: [string, EvaluationResult][] = [];
+    try {
+      for (const key of this.#features.keys()) entries.push([key, this.#evaluate(key, context, undefined, undefined)]);
+    } catch {
+      // Only a hostile Map could get here; return what was evaluated.
+    }
+    return Object.fromEntries(entries);
+  }
+
+  #evaluate(featureKey: string, context: unknown, defaultValue: unknown, expected: FeatureType | undefined): EvaluationResult {
+    try {
+      const feature = this.#features.get(featureKey);
+      if (feature === undefined) {
+        return makeResult(
+          defaultValue as VariationValue, undefined, undefined, 'ERROR', 'FLAG_NOT_FOUND',
+          `feature ${quote(featureKey)} is not in the snapshot of environment ${JSON.stringify(this.environment)}`, undefined,
+        );
+      }
+      if (feature.broken !== undefined) return errorResult(feature.broken, defaultValue);
+      const wanted = expected ?? typeOfValue(defaultValue);
+      if (wanted !== undefined && wanted !== feature.type) {
+        return makeResult(
+          defaultValue as VariationValue, undefined, undefined, 'ERROR', 'TYPE_MISMATCH',
+          `feature ${quote(featureKey)} is a ${feature.type} feature, but was asked for a ${expected ?? describeType(defaultValue)} value`,
+          undefined,
+        );
+      }
+      const result = evaluateFeature(feature, asContext(context));
+      return result.errorCode === undefined ? result : errorResult(result, defaultValue);
+    } catch (error) {
+      let message = 'unknown error';
+      try {
+        if (error instanceof Error) message = String(error.message);
+      } catch {
+        // keep the generic message
+      }
+      return errorResult(errorTemplate('GENERAL', `evaluation of ${quote(featureKey)} failed: ${message}`), defaultValue);
+    }
+  }
+}
