@@ -50,34 +50,31 @@ export class PreconditionFailedError extends AppError {
   }
 }
 
-/** The registry of codes a client may see, with how to fix each; docs/errors.md is checked against it. */
-export const errorCodes = {
-  validation_failed: 'The request body, query or path did not match the operation\'s schema; `errors` lists each problem.',
-  invalid_json: 'The body is not valid JSON. Send `Content-Type: application/json` with a well-formed body.',
-  body_too_large: 'The body is over the limit (1 MiB). Send less: change entries and metadata are meant to be short.',
-  unsupported_media_type: 'Send JSON with `Content-Type: application/json`.',
-  unauthorized: 'Send a valid, unexpired, unrevoked token as `Authorization: Bearer <token>`.',
-  forbidden: 'The token is valid but its scope does not allow this operation; use a token with the scope the message names.',
-  self_approval: 'A deployment must be approved by someone other than its requester.',
-  not_found: 'The route does not exist. Check the path against /api/openapi.json.',
-  service_not_found: 'Create the service first: `gantry service create NAME`.',
-  environment_not_found: 'Create the environment first: `gantry env create NAME`, or check `gantry env list`.',
-  artifact_not_found: 'Register the artifact first: `gantry artifact register SERVICE VERSION --digest D`.',
-  build_not_found: 'No artifact was registered with that build id.',
-  deployment_not_found: 'Check the id with `gantry deployment list`.',
-  token_not_found: 'Check the id with `gantry token list`.',
-  service_exists: 'A service with that name exists already; pick another name or use it.',
-  environment_exists: 'An environment with that name exists already.',
-  artifact_digest_conflict: 'Artifacts are immutable: this service and version were registered with another digest. Register a new version.',
-  deployment_in_progress: 'Another deployment of this service to this environment is active; wait for it (`gantry deployment show ID`), or deploy with `queue: true` to run after it.',
-  environment_frozen: 'The environment is frozen; wait for the freeze to end, or override with a reason (`--override-freeze REASON`), which is audited.',
-  policy_violation: 'The environment\'s promotion policy refused the deployment; the message names the rule (a required label, or a successful deployment in the previous environment).',
-  invalid_transition: 'The deployment cannot move from its current state to the one asked for; see the state machine in docs/deployments.md.',
-  approval_required: 'The environment is protected: the deployment must be approved (`gantry deployment approve ID`) before it runs.',
-  no_previous_version: 'There is no earlier successful deployment in this environment to roll back to.',
-  precondition_failed: 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.',
-  rate_limited: 'Too many requests; retry after the number of seconds in `Retry-After`.',
-  internal_error: 'Something failed inside Gantry; the log line with the same request id says what.',
-} as const;
-
-export type ErrorCode = keyof typeof errorCodes;
+/** The registry of codes a client may see: status and how to fix each. docs/errors.md is checked against it. */
+export const errorCodes: Record<string, readonly [status: number, fix: string]> = {
+  validation_failed: [400, 'The request body, query or path did not match the operation\'s schema; `errors` lists each problem.'],
+  invalid_json: [400, 'The body is not valid JSON. Send `Content-Type: application/json` with a well-formed body.'],
+  body_too_large: [413, 'The body is over the limit (1 MiB). Send less: change entries and metadata are meant to be short.'],
+  unsupported_media_type: [415, 'Send JSON with `Content-Type: application/json`.'],
+  unauthorized: [401, 'Send a valid, unexpired, unrevoked token as `Authorization: Bearer <token>`.'],
+  forbidden: [403, 'The token is valid but its scope does not allow this operation; use a token with the scope the message names.'],
+  self_approval: [403, 'A deployment must be approved by someone other than its requester.'],
+  not_found: [404, 'The route does not exist. Check the path against /api/openapi.json.'],
+  service_not_found: [404, 'Create the service first: `gantry service create NAME`.'],
+  environment_not_found: [404, 'Create the environment first: `gantry env create NAME`, or check `gantry env list`.'],
+  artifact_not_found: [404, 'Register the artifact first: `gantry artifact register SERVICE VERSION --digest D`.'],
+  build_not_found: [404, 'No artifact was registered with that build id.'],
+  deployment_not_found: [404, 'Check the id with `gantry deployment list`.'],
+  token_not_found: [404, 'Check the id with `gantry token list`.'],
+  service_exists: [409, 'A service with that name exists already; pick another name or use it.'],
+  environment_exists: [409, 'An environment with that name exists already.'],
+  artifact_digest_conflict: [409, 'Artifacts are immutable: this service and version were registered with another digest. Register a new version.'],
+  deployment_in_progress: [409, 'Another deployment of this service to this environment is active; wait for it (`gantry deployment show ID`), or deploy with `queue: true` to run after it.'],
+  environment_frozen: [409, 'The environment is frozen; wait for the freeze to end, or override with a reason (`--override-freeze REASON`), which is audited.'],
+  policy_violation: [409, 'The environment\'s promotion policy refused the deployment; the message names the rule (a required label, or a successful deployment in the previous environment).'],
+  invalid_transition: [409, 'The deployment cannot move from its current state to the one asked for; see the state machine in docs/deployments.md.'],
+  approval_required: [409, 'The environment is protected: the deployment must be approved (`gantry deployment approve ID`) before it runs.'],
+  no_previous_version: [409, 'There is no earlier successful deployment in this environment to roll back to.'],
+  precondition_failed: [412, 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.'],
+  internal_error: [500, 'Something failed inside Gantry; the log line with the same request id says what.'],
+};
