@@ -9,11 +9,10 @@ import { migrate } from '../db/migrate.js';
 export const templateName = 'gantry_template';
 
 /**
- * Starts the embedded PostgreSQL in a throwaway directory (or uses GANTRY_TEST_DATABASE_URL, a
- * superuser URL of another server) and migrates a template database that test files clone.
+ * Starts the embedded PostgreSQL in a throwaway directory (or uses `external`, a superuser URL of
+ * another server) and migrates a template database that test files clone.
  */
-export async function startTestDatabase(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
-  const external = process.env.GANTRY_TEST_DATABASE_URL;
+export async function startTestDatabase(external?: string): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
   let stopServer = async () => {};
   let adminUrl: string;
   if (external) {
