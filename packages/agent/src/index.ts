@@ -1,1 +1,2 @@
-export {};
+export * from './router/index.js';
+export { AgentError, RouteTableError, SupervisorError } from './errors.js';
