@@ -39,3 +39,8 @@ export type { ParseSnapshotResult } from './validation/parse-snapshot.js';
 
 export { compileSnapshot } from './engine/compile-snapshot.js';
 export type { CompiledSnapshot, JsonStructure } from './engine/compiled-snapshot.js';
+
+export { checkBucketExamples, coreEvaluator, runEvaluationCases } from './test-vectors/evaluation-cases.js';
+export type {
+  BucketExample, CaseEvaluatorFactory, CaseOutcome, CheckedResult, EvaluationCase, EvaluationCasesFile, ExpectedResult,
+} from './test-vectors/evaluation-cases.js';
