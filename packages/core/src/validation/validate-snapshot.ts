@@ -82,6 +82,7 @@ export function inspectSnapshot(input: unknown): SnapshotInspection {
     features.set(key, out.problems);
   }
   for (const cycle of findPrerequisiteCycles(graph)) {
+    if (cycle.length === 1) continue; // reported above: "a feature cannot be its own prerequisite"
     const description = [...cycle, cycle[0]].join(' → ');
     for (const key of cycle) {
       features.get(key)?.push({ path: childPath(childPath('/features', key), 'prerequisites'), message: `prerequisite cycle: ${description}` });
