@@ -18,24 +18,41 @@ import { registerAuth } from './http/auth.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerMetrics } from './metrics/metrics.js';
+import { featuresRoutes } from './features/routes.js';
+import { createFeaturesService, type FeaturesService } from './features/service.js';
+import { ofrepRoutes } from './ofrep/routes.js';
+import { releasesRoutes } from './releases/routes.js';
+import { startReleaseScheduler } from './releases/scheduler.js';
+import { createReleasesService } from './releases/service.js';
+import { sdkRoutes } from './sdk/routes.js';
+import { createStreamHub } from './sdk/stream.js';
+import { segmentsRoutes } from './segments/routes.js';
+import { createSegmentsService } from './segments/service.js';
 import { servicesRoutes } from './services/routes.js';
 import { createServicesService } from './services/service.js';
+import { createSnapshotService, type SnapshotService } from './snapshots/service.js';
 
 export interface AppOptions {
   db: Database;
+  /** Where the snapshot service LISTENs for changes committed by any replica. */
+  databaseUrl: string;
   logger?: boolean | { level: string };
   version?: string;
+  /** Controllers and streams, tunable for tests. */
+  timings?: { heartbeatMs?: number; schedulerMs?: number };
 }
 
 export interface GantryApp {
   app: FastifyInstance;
   auth: AuthService;
+  features: FeaturesService;
+  snapshots: SnapshotService;
 }
 
 export const bodyLimit = 1024 * 1024;
 
 /** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
-export async function buildApp({ db, logger = false, version = '0.1.0' }: AppOptions): Promise<GantryApp> {
+export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {} }: AppOptions): Promise<GantryApp> {
   const app = Fastify({
     logger: logger === false ? false : { level: typeof logger === 'object' ? logger.level : 'info' },
     bodyLimit,
@@ -49,11 +66,25 @@ export async function buildApp({ db, logger = false, version = '0.1.0' }: AppOpt
   });
 
   const audit = createAuditService(db);
-  const auth = createAuthService(db, audit);
   const services = createServicesService(db, audit);
   const environments = createEnvironmentsService(db, audit);
+  const auth = createAuthService(db, audit, { environmentExists: (name) => environments.get(name).then(() => true, () => false) });
   const artifacts = createArtifactsService(db, audit, services);
   const deployments = createDeploymentsService(db, audit, services, environments, artifacts);
+  const releases = createReleasesService(db, audit);
+  // Segments and features refer to each other (rules use segments; a used segment cannot go).
+  let features: FeaturesService | undefined;
+  const segments = createSegmentsService(db, audit, { environments, referencingFeatures: (q, env, key) => features!.referencing(q, env, key) });
+  features = createFeaturesService(db, audit, { environments, releases, segmentKeys: (q, env) => segments.keys(q, env) });
+  const snapshots = createSnapshotService(db);
+  await snapshots.start(databaseUrl);
+  const hub = createStreamHub(snapshots, { heartbeatMs: timings.heartbeatMs ?? 15_000, maxBufferedBytes: 8 * 1024 * 1024 });
+  const scheduler = startReleaseScheduler(db, releases, features, { intervalMs: timings.schedulerMs ?? 1000, onError: (e) => app.log.error({ err: e }, 'release scheduler') });
+  app.addHook('onClose', async () => {
+    scheduler.stop();
+    hub.close();
+    await snapshots.stop();
+  });
 
   registerProblemHandlers(app);
   app.addHook('onRoute', (route) => {
@@ -85,7 +116,12 @@ export async function buildApp({ db, logger = false, version = '0.1.0' }: AppOpt
     await api.register(environmentsRoutes(environments));
     await api.register(artifactsRoutes(artifacts));
     await api.register(deploymentsRoutes(deployments, db));
+    await api.register(featuresRoutes(features));
+    await api.register(segmentsRoutes(segments));
+    await api.register(releasesRoutes(releases));
+    await api.register(sdkRoutes(snapshots, hub, db));
   }, { prefix: '/api/v1' });
+  await app.register(ofrepRoutes(snapshots), { prefix: '/ofrep/v1' });
 
-  return { app, auth };
+  return { app, auth, features, snapshots };
 }

@@ -6,7 +6,7 @@ import { seedWorld, testApp, type TestApp } from '../test-support/harness.js';
  * Every route × every kind of credential. A route added without a row here fails the first test,
  * so the matrix cannot silently fall behind the API.
  */
-const expected: Record<string, 'public' | 'read' | 'deploy' | 'admin'> = {
+const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client'> = {
   'GET /healthz': 'public',
   'GET /api/openapi.json': 'public',
   'GET /metrics': 'read',
@@ -42,9 +42,33 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'admin'> = {
   'GET /api/v1/deployments/{id}/logs': 'read',
   'POST /api/v1/rollbacks': 'deploy',
   'GET /api/v1/matrix': 'read',
+  'POST /api/v1/features': 'release',
+  'GET /api/v1/features': 'read',
+  'GET /api/v1/features/{key}': 'read',
+  'PATCH /api/v1/features/{key}': 'release',
+  'GET /api/v1/features/{key}/environments/{environment}': 'read',
+  'PUT /api/v1/features/{key}/environments/{environment}': 'release',
+  'POST /api/v1/features/{key}/environments/{environment}/releases': 'release',
+  'POST /api/v1/environments/{environment}/segments': 'release',
+  'GET /api/v1/environments/{environment}/segments': 'read',
+  'GET /api/v1/environments/{environment}/segments/{key}': 'read',
+  'PUT /api/v1/environments/{environment}/segments/{key}': 'release',
+  'DELETE /api/v1/environments/{environment}/segments/{key}': 'release',
+  'GET /api/v1/releases': 'read',
+  'GET /api/v1/releases/{id}': 'read',
+  'DELETE /api/v1/releases/{id}': 'release',
+  'GET /api/v1/sdk/snapshot': 'sdk-server',
+  'GET /api/v1/sdk/stream': 'sdk-server',
+  'POST /api/v1/sdk/events': 'sdk-client',
+  'POST /ofrep/v1/evaluate/flags/{key}': 'sdk-client',
+  'POST /ofrep/v1/evaluate/flags': 'sdk-client',
+  'GET /ofrep/v1/configuration': 'sdk-client',
 };
 
-const grants: Record<string, string[]> = { admin: ['read', 'deploy', 'admin'], ci: ['read', 'deploy'], read: ['read'] };
+const grants: Record<string, string[]> = {
+  admin: ['read', 'deploy', 'release', 'admin'], ci: ['read', 'deploy'], read: ['read'],
+  'sdk-server': ['sdk-server', 'sdk-client'], 'sdk-client': ['sdk-client'],
+};
 
 let t: TestApp;
 const tokens: Record<string, string> = {};
@@ -53,6 +77,8 @@ beforeAll(async () => {
   t = await testApp();
   await seedWorld(t);
   for (const scope of ['admin', 'ci', 'read']) tokens[scope] = await t.token(scope);
+  tokens['sdk-server'] = await t.token('sdk-server:staging');
+  tokens['sdk-client'] = await t.token('sdk-client:staging');
   tokens.revoked = await t.token('admin', 'soon-revoked');
   const list = (await t.call('GET', '/api/v1/tokens')).json().items as { id: string; name: string }[];
   await t.call('DELETE', `/api/v1/tokens/${list.find((x) => x.name === 'soon-revoked')!.id}`);
@@ -71,6 +97,7 @@ function documentedRoutes(): string[] {
 const sample = (path: string) => path
   .replace('{id}', path.startsWith('/api/v1/tokens') ? randomUUID() : path.startsWith('/api/v1/builds') ? 'b-1.4.0' : '1')
   .replace(/\{(name|service)\}/, path.includes('environments') ? 'staging' : 'checkout-api')
+  .replace('{environment}', 'staging').replace('{key}', path.includes('segments') ? 'beta' : 'dark-mode')
   .replace('{version}', '1.4.0').replace('{label}', 'candidate');
 
 describe('authorization matrix', () => {
@@ -78,7 +105,7 @@ describe('authorization matrix', () => {
     expect(documentedRoutes().sort()).toEqual(Object.keys(expected).sort());
   });
 
-  const credentials = ['none', 'malformed', 'unknown', 'revoked', 'expired', 'read', 'ci', 'admin'] as const;
+  const credentials = ['none', 'malformed', 'unknown', 'revoked', 'expired', 'read', 'ci', 'admin', 'sdk-server', 'sdk-client'] as const;
   for (const [route, permission] of Object.entries(expected)) {
     it(`${route} needs ${permission}`, async () => {
       const [method, path] = route.split(' ') as ['GET', string];
@@ -87,6 +114,8 @@ describe('authorization matrix', () => {
         if (credential === 'malformed') headers.authorization = 'Basic Zm9vOmJhcg==';
         if (credential === 'unknown') headers.authorization = 'Bearer gnt_unknown_token_value_0000000000';
         if (!['none', 'malformed', 'unknown'].includes(credential)) headers.authorization = `Bearer ${tokens[credential]}`;
+        // An open stream never ends: allowed credentials on it are covered by streaming.test.ts.
+        if (route === 'GET /api/v1/sdk/stream' && grants[credential]?.includes(permission)) continue;
         const res = await t.app.inject({ method, url: sample(path), headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }) });
         const label = `${route} with ${credential}`;
         if (permission === 'public') {

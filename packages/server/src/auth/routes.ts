@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf } from '../http/auth.js';
-import { literals, NullableTimestamp, problemResponses, Timestamp } from '../http/schemas.js';
+import { NullableTimestamp, problemResponses, Timestamp } from '../http/schemas.js';
 import type { AuthService } from './service.js';
-import { tokenScopes } from './tokens.js';
+import { scopeDescription, scopePattern } from './tokens.js';
 
 const Token = Type.Object({
   id: Type.String({ format: 'uuid' }), name: Type.String(), scope: Type.String(), prefix: Type.String(),
@@ -12,7 +12,7 @@ const Token = Type.Object({
 
 const CreateToken = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9 ._-]*$' }),
-  scope: literals(tokenScopes),
+  scope: Type.String({ pattern: scopePattern.source, description: scopeDescription }),
   expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
 }, { additionalProperties: false });
 

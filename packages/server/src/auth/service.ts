@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Actor, Caller } from '../http/auth.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
 import { tokenStore, type TokenRow } from './store.js';
-import { generateSecret, hashSecret, scopeGrants, tokenScopes } from './tokens.js';
+import { generateSecret, hashSecret, parseScope, scopeDescription, scopeGrants, scopePattern } from './tokens.js';
 
 export interface Token {
   id: string;
@@ -31,7 +31,7 @@ export interface AuthService {
 /** Resolved tokens are cached briefly so a request does not wait on a lookup; revocation on this replica is immediate. */
 const cacheMs = 2_000;
 
-export function createAuthService(db: Database, audit: AuditService): AuthService {
+export function createAuthService(db: Database, audit: AuditService, deps: { environmentExists(name: string): Promise<boolean> }): AuthService {
   const cache = new Map<string, { actor: Actor; until: number }>();
   const lastTouched = new Map<string, number>();
 
@@ -49,9 +49,9 @@ export function createAuthService(db: Database, audit: AuditService): AuthServic
   return {
     grants: scopeGrants,
     async create(caller, input) {
-      if (!(tokenScopes as readonly string[]).includes(input.scope)) {
-        throw new ValidationError(`scope must be one of ${tokenScopes.join(', ')}; got "${input.scope}"`);
-      }
+      if (!scopePattern.test(input.scope)) throw new ValidationError(`scope must be ${scopeDescription}; got "${input.scope}"`);
+      const { environment } = parseScope(input.scope);
+      if (environment !== undefined && !(await deps.environmentExists(environment))) throw new NotFoundError('environment', environment);
       const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
       if (expiresAt && expiresAt.getTime() <= Date.now()) throw new ValidationError('expiresAt must be in the future');
       const secret = generateSecret();
@@ -82,7 +82,7 @@ export function createAuthService(db: Database, audit: AuditService): AuthServic
         cache.delete(key);
         return undefined;
       }
-      const actor: Actor = { tokenId: row.id, name: row.name, scope: row.scope, label: `token:${row.name}` };
+      const actor: Actor = { tokenId: row.id, name: row.name, scope: row.scope, label: `token:${row.name}`, environment: parseScope(row.scope).environment };
       const until = Math.min(now + cacheMs, row.expires_at?.getTime() ?? Infinity);
       cache.set(key, { actor, until });
       // last_used_at is informational: write it at most once a minute per token.

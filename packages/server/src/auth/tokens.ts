@@ -1,17 +1,28 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Scopes of this release; later modules add SDK scopes per environment. */
-export const tokenScopes = ['admin', 'ci', 'read'] as const;
-export type TokenScope = (typeof tokenScopes)[number];
+/**
+ * Scopes: `admin`, `ci` and `read` for people and pipelines; `sdk-server:<env>` (the whole flag
+ * snapshot of one environment) and `sdk-client:<env>` (evaluations for a given context only).
+ */
+export const scopePattern = /^(admin|ci|read|sdk-(server|client):[a-z0-9][a-z0-9-]{0,62})$/;
+export const scopeDescription = 'admin, ci, read, sdk-server:<environment> or sdk-client:<environment>';
 
-const permissionsOf: Record<TokenScope, ReadonlySet<string>> = {
-  admin: new Set(['read', 'deploy', 'admin']),
+const permissionsOf: Record<string, ReadonlySet<string>> = {
+  admin: new Set(['read', 'deploy', 'release', 'admin']),
   ci: new Set(['read', 'deploy']),
   read: new Set(['read']),
+  'sdk-server': new Set(['sdk-server', 'sdk-client']),
+  'sdk-client': new Set(['sdk-client']),
 };
 
+/** `sdk-server:production` → { kind: 'sdk-server', environment: 'production' } */
+export function parseScope(scope: string): { kind: string; environment: string | undefined } {
+  const [kind = '', environment] = scope.split(':', 2);
+  return { kind, environment };
+}
+
 export function scopeGrants(scope: string, permission: string): boolean {
-  return (permissionsOf as Record<string, ReadonlySet<string> | undefined>)[scope]?.has(permission) ?? false;
+  return permissionsOf[parseScope(scope).kind]?.has(permission) ?? false;
 }
 
 /** Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force. */

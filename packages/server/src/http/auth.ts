@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 
 /** What a route needs. `public` is for /healthz and the API document only. */
-export type Permission = 'public' | 'read' | 'deploy' | 'admin';
+export type Permission = 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client';
 
 export interface Actor {
   tokenId: string;
@@ -10,6 +10,8 @@ export interface Actor {
   scope: string;
   /** How the actor appears in audit events and deployment records. */
   label: string;
+  /** The one environment an SDK token is bound to. */
+  environment?: string | undefined;
 }
 
 export type ResolveToken = (secret: string) => Promise<Actor | undefined>;
@@ -30,7 +32,9 @@ export function registerAuth(app: FastifyInstance, resolve: ResolveToken, grants
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const permission = request.routeOptions.config?.permission ?? 'admin';
     if (permission === 'public' || !request.routeOptions.url) return;
-    const secret = bearer(request.headers.authorization);
+    // OFREP clients may send the token as X-API-Key instead of a bearer token.
+    const apiKey = request.headers['x-api-key'];
+    const secret = bearer(request.headers.authorization) ?? (typeof apiKey === 'string' && apiKey.length <= 512 ? apiKey : undefined);
     if (!secret) throw new UnauthorizedError();
     const actor = await resolve(secret);
     if (!actor) throw new UnauthorizedError('the bearer token is unknown, expired or revoked');

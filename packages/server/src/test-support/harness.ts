@@ -39,9 +39,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(): Promise<TestApp> {
+export async function testApp(options: { timings?: { heartbeatMs?: number; schedulerMs?: number } } = {}): Promise<TestApp> {
   const { db, url, drop } = await freshDatabase();
-  const { app, auth } = await buildApp({ db });
+  const { app, auth } = await buildApp({ db, databaseUrl: url, timings: { schedulerMs: 200, ...options.timings } });
   const adminToken = `gnt_test_admin_${randomBytes(12).toString('hex')}`;
   await auth.seedAdmin(adminToken);
   const call: TestApp['call'] = (method, path, options = {}) => {
@@ -55,7 +55,7 @@ export async function testApp(): Promise<TestApp> {
   };
   return {
     app, db, url, adminToken, call,
-    async token(scope, name = `${scope}-${randomBytes(3).toString('hex')}`) {
+    async token(scope, name = `${scope.replace(':', '-')}-${randomBytes(3).toString('hex')}`) {
       const res = await call('POST', '/api/v1/tokens', { body: { name, scope } });
       if (res.statusCode !== 201) throw new Error(`token creation failed: ${res.body}`);
       return res.json<{ secret: string }>().secret;

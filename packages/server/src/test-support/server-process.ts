@@ -16,8 +16,8 @@ export async function spawnServer(options: { dataDir?: string; databaseUrl?: str
   const code = `
     const { startServer, loadServerConfig } = await import(${JSON.stringify(serverEntry)});
     const server = await startServer(loadServerConfig({ port: 0, logLevel: 'silent' }));
-    console.log('LISTENING ' + server.url);
     process.on('SIGTERM', async () => { await server.close(); process.exit(0); });
+    console.log('LISTENING ' + server.url);
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
     env: {

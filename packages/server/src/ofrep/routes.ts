@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import type { EvaluationContext, EvaluationResult } from '@gantry/core';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { environmentOf } from '../sdk/routes.js';
+import { Problem } from '../http/schemas.js';
+import type { SnapshotService } from '../snapshots/service.js';
+
+/**
+ * The OpenFeature Remote Evaluation Protocol: any OFREP provider can evaluate Gantry's flags.
+ * Bodies follow the protocol, not our problem format, so OpenFeature clients understand them.
+ */
+const Request = Type.Object({ context: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
+const Failure = Type.Object({ key: Type.Optional(Type.String()), errorCode: Type.String(), errorDetails: Type.Optional(Type.String()) });
+const Success = Type.Object({ key: Type.String(), value: Type.Unknown(), reason: Type.String(), variant: Type.Optional(Type.String()), metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
+const authResponses = { 401: Problem, 403: Problem };
+
+type Outcome = { status: number; body: Record<string, unknown> };
+
+function outcome(key: string, r: EvaluationResult): Outcome {
+  if (r.errorCode === 'FLAG_NOT_FOUND') return { status: 404, body: { key, errorCode: r.errorCode, errorDetails: r.errorMessage ?? `flag ${key} not found` } };
+  if (r.errorCode) return { status: 400, body: { key, errorCode: r.errorCode, errorDetails: r.errorMessage ?? r.errorCode } };
+  const body: Record<string, unknown> = { key, value: r.value, reason: r.reason, variant: r.variant };
+  if (r.metadata) body.metadata = r.metadata;
+  return { status: 200, body };
+}
+
+function invalidContext(details: string): Outcome['body'] {
+  return { errorCode: 'INVALID_CONTEXT', errorDetails: details };
+}
+
+export const ofrepRoutes = (snapshots: SnapshotService): FastifyPluginAsyncTypebox => async (app) => {
+  app.post('/evaluate/flags/:key', {
+    config: { permission: 'sdk-client' },
+    attachValidation: true,
+    schema: {
+      tags: ['ofrep'], summary: 'OFREP: evaluate one flag for a context', params: Type.Object({ key: Type.String({ maxLength: 256 }) }), body: Request,
+      response: { 200: Success, 400: Failure, 404: Failure, ...authResponses },
+    },
+  }, async (request, reply) => {
+    const { key } = request.params;
+    if (request.validationError) return reply.status(400).send({ key, ...invalidContext(request.validationError.message) } as never);
+    const published = await snapshots.get(environmentOf(request));
+    const result = published.compiled.evaluate(key, (request.body?.context ?? {}) as EvaluationContext);
+    const { status, body } = outcome(key, result);
+    return reply.status(status).send(body as never);
+  });
+
+  app.post('/evaluate/flags', {
+    config: { permission: 'sdk-client' },
+    attachValidation: true,
+    schema: {
+      tags: ['ofrep'], summary: 'OFREP: evaluate every flag for a context (ETag / 304 when nothing changed)', body: Request,
+      response: { 200: Type.Object({ flags: Type.Array(Type.Union([Success, Failure])) }), 304: Type.Null(), 400: Failure, ...authResponses },
+    },
+  }, async (request, reply) => {
+    if (request.validationError) return reply.status(400).send(invalidContext(request.validationError.message) as never);
+    const published = await snapshots.get(environmentOf(request));
+    const contextJson = JSON.stringify(request.body?.context ?? {});
+    // The answer depends on the snapshot and the context, so both go into the ETag.
+    const etag = `"${published.revision}-${createHash('sha1').update(contextJson).digest('base64url').slice(0, 16)}"`;
+    void reply.header('etag', etag);
+    if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
+    const results = published.compiled.evaluateAll((request.body?.context ?? {}) as EvaluationContext);
+    const flags = Object.entries(results).map(([key, r]) => outcome(key, r).body);
+    return reply.type('application/json').send(JSON.stringify({ flags }) as never);
+  });
+
+  app.get('/configuration', {
+    config: { permission: 'sdk-client' },
+    schema: { tags: ['ofrep'], summary: 'OFREP: what this server supports', response: { 200: Type.Unknown(), ...authResponses } },
+  }, async () => ({
+    name: 'gantry',
+    capabilities: {
+      cacheInvalidation: { polling: { enabled: true, minPollingIntervalMs: 1000 } },
+      flagEvaluation: { supportedTypes: ['boolean', 'string', 'int', 'float', 'object'] },
+    },
+  }));
+};

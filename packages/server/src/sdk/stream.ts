@@ -1,0 +1,87 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { PublishedSnapshot, SnapshotChange, SnapshotService } from '../snapshots/service.js';
+
+export interface StreamOptions {
+  heartbeatMs: number;
+  /** A client that lets this much pile up unread is cut off; it reconnects and gets a snapshot. */
+  maxBufferedBytes: number;
+}
+
+const frame = (event: string, id: number, data: string) => `event: ${event}\nid: ${id}\ndata: ${data}\n\n`;
+
+/**
+ * One SDK's Server-Sent Events stream: the full snapshot on connect (unless Last-Event-ID shows
+ * the client has the current revision already), then a patch per change, and heartbeats.
+ */
+export function createStreamHub(snapshots: SnapshotService, options: StreamOptions) {
+  const open = new Set<FastifyReply>();
+  const heartbeat = setInterval(() => {
+    for (const reply of open) reply.raw.write(': heartbeat\n\n');
+  }, options.heartbeatMs);
+  heartbeat.unref();
+
+  return {
+    get connections() {
+      return open.size;
+    },
+    async serve(request: FastifyRequest, reply: FastifyReply, environment: string): Promise<void> {
+      let sent = Number(request.headers['last-event-id']);
+      let ready = false;
+      const res = reply.raw;
+      const sendSnapshot = (s: PublishedSnapshot) => {
+        res.write(frame('snapshot', s.revision, s.json));
+        sent = s.revision;
+      };
+      const onChange = (change: SnapshotChange) => {
+        if (!ready || change.current.revision <= sent) return;
+        if (res.writableLength > options.maxBufferedBytes) {
+          res.destroy();
+          return;
+        }
+        if (change.patch.baseRevision === sent) {
+          res.write(frame('patch', change.current.revision, change.patchJson));
+          sent = change.current.revision;
+        } else {
+          sendSnapshot(change.current);
+        }
+      };
+      // Subscribe before reading, so no change can fall between the read and the subscription.
+      const unsubscribe = snapshots.subscribe(environment, onChange);
+      let current: PublishedSnapshot;
+      try {
+        current = await snapshots.get(environment, { fresh: true });
+      } catch (error) {
+        unsubscribe();
+        throw error;
+      }
+      reply.hijack();
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(request.id),
+      });
+      res.write('retry: 1000\n\n');
+      if (sent !== current.revision) sendSnapshot(current);
+      ready = true;
+      // A change that landed while the first snapshot was being read was not sent yet.
+      const latest = await snapshots.get(environment);
+      if (latest.revision > sent) sendSnapshot(latest);
+      open.add(reply);
+      const close = () => {
+        unsubscribe();
+        open.delete(reply);
+      };
+      res.on('close', close);
+      res.on('error', close);
+    },
+    close(): void {
+      clearInterval(heartbeat);
+      for (const reply of open) reply.raw.end();
+      open.clear();
+    },
+  };
+}
+
+export type StreamHub = ReturnType<typeof createStreamHub>;
