@@ -73,9 +73,8 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   const deployments = createDeploymentsService(db, audit, services, environments, artifacts);
   const releases = createReleasesService(db, audit);
   // Segments and features refer to each other (rules use segments; a used segment cannot go).
-  let features: FeaturesService | undefined;
-  const segments = createSegmentsService(db, audit, { environments, referencingFeatures: (q, env, key) => features!.referencing(q, env, key) });
-  features = createFeaturesService(db, audit, { environments, releases, segmentKeys: (q, env) => segments.keys(q, env) });
+  const segments = createSegmentsService(db, audit, { environments, referencingFeatures: (q, env, key) => features.referencing(q, env, key) });
+  const features: FeaturesService = createFeaturesService(db, audit, { environments, releases, segmentKeys: (q, env) => segments.keys(q, env) });
   const snapshots = createSnapshotService(db);
   await snapshots.start(databaseUrl);
   const hub = createStreamHub(snapshots, { heartbeatMs: timings.heartbeatMs ?? 15_000, maxBufferedBytes: 8 * 1024 * 1024 });
