@@ -73,11 +73,12 @@ async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
   if (json) {
     printJson({ url: running.url, generatedAdminToken: running.generatedAdminToken ?? null });
   } else {
-    out(`Gantry listening on ${running.url}`);
+    // The token comes first: whoever waits for the listening line can rely on it being printed.
     if (running.generatedAdminToken) {
       out('First start: generated an admin token. It is shown only this once; store it now:');
       out(`  GANTRY_TOKEN=${running.generatedAdminToken}`);
     }
+    out(`Gantry listening on ${running.url}`);
   }
 
   const signal = await stopRequested;

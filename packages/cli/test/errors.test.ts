@@ -1,0 +1,131 @@
+import { createServer } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gantry, serve, tempDir, type CliResult, type ServeProcess } from './harness.js';
+
+/** Exit codes: 2 for what is wrong on the command line, 1 for what the server or the network says. */
+const adminToken = 'gnt_errors_admin_token_0123456789';
+let server: ServeProcess;
+let removeDir = async () => {};
+
+beforeAll(async () => {
+  const dir = await tempDir();
+  removeDir = dir.remove;
+  server = await serve(['--port', '0', '--data-dir', dir.path, '--log-level', 'warn'], { GANTRY_ADMIN_TOKEN: adminToken });
+});
+
+afterAll(async () => {
+  if (server) expect(await server.stop()).toBe(0);
+  await removeDir();
+});
+
+const run = (args: string[], token: string | null = adminToken, url?: string) => gantry(args, { url: url ?? server.url, token });
+const explain = (r: CliResult) => `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`;
+
+async function usage(args: string[], message: string | RegExp) {
+  const r = await run(args);
+  expect(r.code, explain(r)).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(message);
+}
+
+describe('usage errors exit 2 before anything is sent', () => {
+  it.each([
+    [['frobnicate'], /^error: unknown command 'frobnicate'/m],
+    [['deploy', 'checkout-api', '1.0.0'], /error: required option '--to <env>' not specified/],
+    [['deploy', 'checkout-api', '1.0.0', '--to', 'staging', '--strategy', 'yolo'], /Allowed choices are recreate, rolling, blue-green, canary/],
+    [['deploy', 'checkout-api', '1.0.0', '--to', 'staging', '--timeout', '5'], /--timeout only applies with --wait/],
+    [['deploy', 'Checkout', '1.0.0', '--to', 'staging'], /lower-case letters, digits and dashes/],
+    [['deployment', 'report', '1', '--state', 'done'], /argument 'done' is invalid\. Allowed choices are running, verifying, succeeded, failed, rolled-back/],
+    [['deployment', 'report', '1'], /required option '--state <state>' not specified/],
+    [['deployment', 'show', 'abc'], /value 'abc' is invalid for argument 'id'\. It must be a positive whole number/],
+    [['deployment', 'show', '0'], /positive whole number/],
+    [['deployment', 'list', '--state', 'sleeping'], /Allowed choices are queued, pending/],
+    [['deployment', 'list', '--limit', '-3'], /--limit/],
+    [['deployment'], /Usage: gantry deployment/],
+    [['env', 'freeze', 'staging', '--until', 'tomorrow', '--reason', 'x'], /Use an ISO 8601 time/],
+    [['env', 'freeze', 'staging', '--until', '2020-01-01T00:00:00Z', '--reason', 'x'], /--until must be in the future/],
+    [['env', 'update', 'staging'], /say what to change/],
+    [['artifact', 'register', 'web', '1.0.0', '--digest', 'md5:abc'], /A digest is algorithm:hex/],
+    [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--metadata', 'novalue'], /Use key=value/],
+    [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--build-url', 'not a url'], /--build-url must be an http\(s\) URL/],
+    [['token', 'create', '--scope', 'root', '--name', 'x'], /Allowed choices are admin, ci, read/],
+    [['token', 'revoke', '42'], /A token id is a UUID/],
+    [['audit', '--since', '1h', '--until', '2h'], /--since .* must be before --until/],
+    [['service', 'list', 'extra'], /too many arguments/],
+    [['service', 'list', '--url', 'ftp://example.com'], /must start with http:\/\/ or https:\/\//],
+    [['agent', '--env', 'production'], /required option '--name <name>' not specified/],
+  ])('gantry %j', async (args, message) => {
+    await usage(args, message);
+  });
+
+  it('prints help and version with exit 0', async () => {
+    const help = await run(['deploy', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--override-freeze <reason>');
+    expect(help.stdout).toContain('--json');
+    expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('API and network errors exit 1 with the problem on stderr', () => {
+  it('says what does not exist, with the code', async () => {
+    const r = await run(['env', 'freeze', 'prod', '--until', '1h', '--reason', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: environment "prod" does not exist (environment_not_found)\n');
+    expect(r.stdout).toBe('');
+    const missing = await run(['deployment', 'show', '999']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('error: deployment "999" does not exist (deployment_not_found)');
+  });
+
+  it('prints the problem as JSON on stdout with --json', async () => {
+    const r = await run(['artifact', 'list', 'nope', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ status: 404, code: 'service_not_found' });
+    expect(r.stderr).toContain('(service_not_found)');
+  });
+
+  it('says when the token is wrong or missing', async () => {
+    const bad = await run(['service', 'list'], 'gnt_not_a_real_token');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('error: the bearer token is unknown, expired or revoked (unauthorized)');
+    const none = await run(['service', 'list'], null);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/\(unauthorized\)\nhint: set GANTRY_TOKEN or pass --token\n$/);
+  });
+
+  it('says when the token may not do something', async () => {
+    const reader = (await run(['token', 'create', '--scope', 'read', '--name', 'dashboard'])).stdout.trim();
+    const r = await run(['service', 'create', 'web'], reader);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/scope "read" may not POST .*\(forbidden\)/);
+    const flags = await gantry(['--token', reader, 'service', 'list'], { url: server.url, token: 'gnt_wrong_from_the_environment' });
+    expect(flags.code, explain(flags)).toBe(0);
+  });
+
+  it('says when the server cannot be reached', async () => {
+    const port = await closedPort();
+    const r = await run(['service', 'list'], adminToken, `http://127.0.0.1:${port}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^error: cannot reach Gantry at http://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+    const wait = await run(['deploy', 'web', '1.0.0', '--to', 'staging', '--wait'], adminToken, `http://127.0.0.1:${port}`);
+    expect(wait.code).toBe(1);
+  });
+
+  it('says the agent is not available yet', async () => {
+    const r = await run(['agent', '--name', 'host-1', '--env', 'production']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not available yet');
+  });
+});
+
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
