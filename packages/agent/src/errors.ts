@@ -22,7 +22,9 @@ export class RouteTableError extends AgentError {
 
 /** A supervisor operation cannot be done in the current state (e.g. starting a version twice). */
 export class SupervisorError extends AgentError {
-  constructor(code: 'version_running' | 'version_unknown' | 'instance_unknown' | 'invalid_spec' | 'detached', message: string) {
-    super(code, message, code === 'invalid_spec' ? 400 : 409);
+  constructor(code: SupervisorErrorCode, message: string) {
+    super(code, message, code === 'invalid_spec' ? 400 : code === 'invalid_state' ? 500 : 409);
   }
 }
+
+export type SupervisorErrorCode = 'version_running' | 'version_unknown' | 'instance_unknown' | 'invalid_spec' | 'invalid_state' | 'detached' | 'restore_after_start';

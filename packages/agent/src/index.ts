@@ -1,2 +1,5 @@
 export * from './router/index.js';
-export { AgentError, RouteTableError, SupervisorError } from './errors.js';
+export * from './supervisor/index.js';
+export * from './health/index.js';
+export { AgentError, RouteTableError, SupervisorError, type SupervisorErrorCode } from './errors.js';
+export { defaultChildEnvironment, INHERITED_VARIABLES } from './config/env.js';

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { request, type Agent, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { isProcessAlive } from '../supervisor/process.js';
 
 export const TEST_SERVICE = fileURLToPath(new URL('../../test-fixtures/test-service.mjs', import.meta.url));
 
@@ -87,12 +88,7 @@ export function httpRequest(
   });
 }
 
-/** Whether a process is gone (or a zombie nobody reaped yet). */
+/** Whether a process is gone (a zombie nobody reaped counts as gone). */
 export function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
+  return !isProcessAlive(pid);
 }
