@@ -59,6 +59,7 @@ export const CreateFeature = Type.Object({
   variations: Type.Optional(Type.Array(Variation, { minItems: 2, maxItems: 100 })),
   onVariation: Type.Optional(VariationIndex),
   offVariation: Type.Optional(VariationIndex),
+  salt: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._-]{1,128}$', description: 'bucketing salt; generated when absent (give it to keep buckets when migrating)' })),
 }, { additionalProperties: false });
 
 export const FeatureSchema = Type.Object({

@@ -52,6 +52,7 @@ export interface CreateFeature {
   variations?: Variation[];
   onVariation?: number;
   offVariation?: number;
+  salt?: string;
 }
 
 export interface FeaturesService {
@@ -154,7 +155,7 @@ export function createFeaturesService(db: Database, audit: AuditService, deps: F
       }
       const definition = {
         key: input.key, description: input.description ?? '', owner: input.owner ?? '', kind: input.kind ?? 'release', type, variations,
-        salt: randomBytes(8).toString('hex'),
+        salt: input.salt ?? randomBytes(8).toString('hex'),
       };
       const problems = validateFeatureDefinition(definition);
       if (problems.length) throw new ValidationError(problems.map((p) => `${p.path || '/'}: ${p.message}`).join('; '));
