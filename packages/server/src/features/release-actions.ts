@@ -72,7 +72,11 @@ export function audienceOf(config: FeatureEnvironmentConfig, v: Variations): str
   const targets = (config.targets ?? []).reduce((n, t) => n + t.values.length, 0);
   if (targets) parts.push(`${targets} targets`);
   const f = config.fallthrough;
-  if ('variation' in f) parts.push(f.variation === v.on ? 'everyone' : f.variation === v.off && parts.length === 0 ? 'nobody' : `variation ${f.variation} by default`);
+  if ('variation' in f) {
+    if (f.variation === v.on) parts.push('everyone');
+    else if (f.variation !== v.off) parts.push(`variation ${f.variation} by default`);
+    else if (parts.length === 0) parts.push('nobody');
+  }
   else {
     const on = f.rollout.variations.find((w) => w.variation === v.on)?.weight ?? 0;
     parts.push(`${on / 1000} %`);
