@@ -12,6 +12,11 @@ export type JsonStructure = JsonValue[] | { [key: string]: JsonValue };
 /**
  * A snapshot compiled for evaluation. Every method is total: it never throws, and on failure
  * returns the default value with reason `ERROR` and an error code.
+ *
+ * @example
+ * const engine = compileSnapshot(snapshot);
+ * engine.evaluateBoolean('new-checkout', { targetingKey: 'user-123' }, false);
+ * // { value: true, variant: 'on', variationIndex: 0, reason: 'SPLIT', errorCode: undefined, … }
  */
 export interface CompiledSnapshot {
   readonly environment: string;
@@ -24,16 +29,37 @@ export interface CompiledSnapshot {
   typeOf(featureKey: string): FeatureType | undefined;
   /**
    * Evaluates a feature for a context. With a `defaultValue` of another type than the feature,
-   * returns `TYPE_MISMATCH`.
+   * returns `TYPE_MISMATCH`; `undefined` or `null` means no default.
+   *
+   * @example
+   * engine.evaluate('page-size', { targetingKey: 'u1' }, 20); // { value: 25, variant: 'medium', reason: 'DEFAULT', … }
+   * engine.evaluate('page-size', {}, 'twenty');               // { value: 'twenty', reason: 'ERROR', errorCode: 'TYPE_MISMATCH', … }
    */
   evaluate(featureKey: string, context?: EvaluationContext, defaultValue?: VariationValue): EvaluationResult;
+  /**
+   * Evaluates a `boolean` feature; any other type gives `TYPE_MISMATCH` with `defaultValue`.
+   * `evaluateString`, `evaluateNumber` and `evaluateObject` (for `json`) work the same way.
+   *
+   * @example
+   * if (engine.evaluateBoolean('new-checkout', context, false).value) showNewCheckout();
+   */
   evaluateBoolean(featureKey: string, context: EvaluationContext | undefined, defaultValue: boolean): EvaluationResult<boolean>;
+  /** @example engine.evaluateString('button-color', context, 'blue').value; // 'green' */
   evaluateString(featureKey: string, context: EvaluationContext | undefined, defaultValue: string): EvaluationResult<string>;
+  /** @example engine.evaluateNumber('page-size', context, 20).value; // 25 */
   evaluateNumber(featureKey: string, context: EvaluationContext | undefined, defaultValue: number): EvaluationResult<number>;
+  /** @example engine.evaluateObject('limits', context, { seats: 1 }).value; // { seats: 3 } */
   evaluateObject<T extends JsonStructure = JsonStructure>(
     featureKey: string, context: EvaluationContext | undefined, defaultValue: T,
   ): EvaluationResult<T>;
-  /** Evaluates every feature for one context (OFREP bulk evaluation), keyed by feature key. */
+  /**
+   * Evaluates every feature for one context (OFREP bulk evaluation), keyed by feature key;
+   * broken features are included with their `PARSE_ERROR`.
+   *
+   * @example
+   * const all = engine.evaluateAll({ targetingKey: 'user-123' });
+   * all['new-checkout'].variant; // 'on'
+   */
   evaluateAll(context?: EvaluationContext): Record<string, EvaluationResult>;
 }
 

@@ -1,7 +1,12 @@
 import { murmur3Continue, murmur3Prefix } from './murmur3.js';
 import type { Murmur3State } from './murmur3.js';
 
-/** Rollout weights are out of this many units: one unit is 0.001 %. */
+/**
+ * Rollout weights are out of this many units: one unit is 0.001 %.
+ *
+ * @example
+ * const fivePercent = 0.05 * BUCKET_SCALE; // 5000
+ */
 export const BUCKET_SCALE = 100_000;
 
 /**

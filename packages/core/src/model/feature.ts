@@ -29,7 +29,12 @@ export interface Variation {
 /** Why a feature exists; each kind has an expected lifetime (see {@link FEATURE_KIND_LIFETIMES}). */
 export type FeatureKind = 'release' | 'experiment' | 'operational' | 'kill-switch' | 'permission';
 
-/** Every feature kind, in a stable order. */
+/**
+ * Every feature kind, in a stable order.
+ *
+ * @example
+ * FEATURE_KINDS.includes('kill-switch'); // true
+ */
 export const FEATURE_KINDS: readonly FeatureKind[] = Object.freeze([
   'release',
   'experiment',

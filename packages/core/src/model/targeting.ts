@@ -23,7 +23,12 @@ export type Operator =
   | 'after'
   | 'segmentMatch';
 
-/** Every operator, in a stable order. */
+/**
+ * Every operator, in a stable order.
+ *
+ * @example
+ * OPERATORS.includes('semverGt'); // true
+ */
 export const OPERATORS: readonly Operator[] = Object.freeze([
   'in', 'notIn', 'startsWith', 'endsWith', 'contains', 'matches',
   'lt', 'lte', 'gt', 'gte', 'semverEq', 'semverLt', 'semverGt', 'before', 'after', 'segmentMatch',

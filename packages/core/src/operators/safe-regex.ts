@@ -6,10 +6,20 @@
  * polynomial cases (`.*a.*b`) that remain.
  */
 
-/** Longest pattern accepted. */
+/**
+ * Longest pattern accepted.
+ *
+ * @example
+ * regexProblem('a'.repeat(MAX_PATTERN_LENGTH + 1)); // 'pattern longer than 512 characters'
+ */
 export const MAX_PATTERN_LENGTH = 512;
 
-/** Longest attribute value a pattern is run against; longer values do not match. */
+/**
+ * Longest attribute value a pattern is run against; longer values do not match.
+ *
+ * @example
+ * const tested = email.length <= MAX_MATCH_INPUT_LENGTH;
+ */
 export const MAX_MATCH_INPUT_LENGTH = 1024;
 
 interface Group {

@@ -66,7 +66,14 @@ export interface CaseOutcome {
   readonly actual: CheckedResult | undefined;
 }
 
-/** The default evaluator: this package's engine. */
+/**
+ * The default evaluator of {@link runEvaluationCases}: this package's engine, using the typed
+ * evaluation named by a case's `as`.
+ *
+ * @example
+ * const evaluate = coreEvaluator(file.snapshots['targeting']);
+ * evaluate(file.cases[0]); // { value, variant, reason, errorCode, … }
+ */
 export const coreEvaluator: CaseEvaluatorFactory = (snapshot) => {
   const engine = compileSnapshot(snapshot as EnvironmentSnapshot);
   return (testCase) => {

@@ -10,7 +10,13 @@ export interface Problem {
   readonly message: string;
 }
 
-/** Keys of features, segments and variations: they appear in URLs and in OFREP results. */
+/**
+ * Keys of features, segments and variations: they appear in URLs and in OFREP results.
+ *
+ * @example
+ * KEY_PATTERN.test('new-checkout'); // true
+ * KEY_PATTERN.test('new checkout'); // false
+ */
 export const KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**

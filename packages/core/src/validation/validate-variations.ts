@@ -2,9 +2,20 @@ import type { FeatureType } from '../model/feature.js';
 import { childPath, checkString, describe, isRecord } from './problem.js';
 import type { ProblemCollector } from './problem.js';
 
+/**
+ * Every feature type.
+ *
+ * @example
+ * FEATURE_TYPES.includes('json'); // true
+ */
 export const FEATURE_TYPES: readonly FeatureType[] = Object.freeze(['boolean', 'string', 'number', 'json'] as const);
 
-/** Most variations a feature may have. */
+/**
+ * Most variations a feature may have.
+ *
+ * @example
+ * variations.length <= MAX_VARIATIONS;
+ */
 export const MAX_VARIATIONS = 100;
 
 const MAX_JSON_DEPTH = 32;
