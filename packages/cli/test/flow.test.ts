@@ -187,9 +187,15 @@ describe.each(backends)('the CLI flow on $name', (backend) => {
 
     const waiting = run(['deploy', 'checkout-api', '1.4.3', '--to', 'development', '--wait', '--timeout', '60'], ciToken);
     const id = await latestDeploymentId('development');
+    const following = run(['deployment', 'logs', String(id), '--follow']);
     await report(id, 'running');
+    await ok(['deployment', 'log', String(id), 'migrations applied'], ciToken);
     await report(id, 'succeeded');
     const done = await waiting;
+    const followed = await following;
+    expect(followed.code, explain(followed)).toBe(0);
+    expect(followed.stdout).toMatch(/approved → running by token:ci-main\n.*migrations applied\n.*running → succeeded by token:ci-main\n$/);
+    expect(followed.stderr).toBe(`deployment ${id} succeeded\n`);
     expect(done.code, explain(done)).toBe(0);
     expect(done.stdout).toBe(`${id}\n`);
     // Without a terminal, one line per state change (CI logs); polling may see "running" or skip it.
