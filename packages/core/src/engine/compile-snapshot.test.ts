@@ -107,3 +107,16 @@ describe('evaluation never throws', () => {
     expect(compiled.evaluate('proto', { constructor: 'y' }).reason).toBe('TARGETING_MATCH');
   });
 });
+
+describe('compiling hostile input', () => {
+  it('never throws, even when reading the snapshot throws', () => {
+    const snapshot = sampleSnapshot();
+    const segments = Object.defineProperty({}, 'staff', { enumerable: true, get: () => { throw new Error('segment getter'); } });
+    const compiled = compileSnapshot({ ...snapshot, segments } as never);
+    expect(compiled.problems[0]?.message).toMatch(/segment getter/);
+    expect(compiled.evaluate('new-checkout', {}, false)).toMatchObject({ value: false, reason: 'ERROR' });
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(() => compileSnapshot(revoked.proxy as never)).not.toThrow();
+  });
+});

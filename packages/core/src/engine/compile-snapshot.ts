@@ -41,14 +41,21 @@ function referencedSegments(feature: SnapshotFeature): string[] {
  * const { value, reason } = engine.evaluateBoolean('new-checkout', { targetingKey: 'user-123', plan: 'premium' }, false);
  */
 export function compileSnapshot(snapshot: EnvironmentSnapshot): CompiledSnapshot {
-  const input: unknown = snapshot;
-  let inspection;
   try {
-    inspection = inspectSnapshot(input);
+    return compile(snapshot);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    let message = 'unknown error';
+    try {
+      message = error instanceof Error ? String(error.message) : String(error);
+    } catch {
+      // keep the generic message
+    }
     return new SnapshotEvaluator('', 0, [{ path: '', message: `could not be read: ${message}` }], new Map());
   }
+}
+
+function compile(input: unknown): CompiledSnapshot {
+  const inspection = inspectSnapshot(input);
   const problems: Problem[] = [...inspection.envelope];
   const record = isRecord(input) ? input : {};
   const environment = typeof record['environment'] === 'string' ? record['environment'] : '';
