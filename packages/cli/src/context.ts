@@ -8,8 +8,6 @@ export const defaultUrl = 'http://127.0.0.1:4000';
 /** What every API verb needs: where the server is, who is asking, and how to print. */
 export interface Context {
   json: boolean;
-  /** Whether a token was given at all, to say so when the server answers 401. */
-  hasToken: boolean;
   client: Client;
 }
 
@@ -34,5 +32,5 @@ export function contextOf(command: Command): Context {
     throw new UsageError(`the Gantry URL must start with http:// or https://; got "${url}"`);
   }
   const token = globals.token ?? env.token;
-  return { json: globals.json === true, hasToken: token !== undefined, client: createClient({ url, token }) };
+  return { json: globals.json === true, client: createClient({ url, token }) };
 }

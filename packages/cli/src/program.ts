@@ -12,6 +12,7 @@ import { registerServe } from './commands/serve.js';
 import { registerServices } from './commands/services.js';
 import { registerTokens } from './commands/tokens.js';
 import { defaultUrl } from './context.js';
+import { readCliEnvironment } from './env.js';
 import { ApiError, exitCodes, Failure, NetworkError, UsageError } from './errors.js';
 import { note, printJson } from './output.js';
 
@@ -62,7 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-function report(error: unknown, globals: { json?: boolean }): number {
+function report(error: unknown, globals: { json?: boolean; token?: string }): number {
   if (error instanceof CommanderError) {
     // Commander has printed its message already (help, version, or what was wrong).
     return error.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
@@ -75,7 +76,8 @@ function report(error: unknown, globals: { json?: boolean }): number {
   if (error instanceof ApiError) {
     if (globals.json) printJson(error.problem);
     note(`error: ${error.detail} (${error.code})`);
-    const hint = error.code === 'unauthorized' && !hasToken(error) ? 'set GANTRY_TOKEN or pass --token' : hints[error.code];
+    const noToken = globals.token === undefined && readCliEnvironment().token === undefined;
+    const hint = error.code === 'unauthorized' && noToken ? 'set GANTRY_TOKEN or pass --token' : hints[error.code];
     if (hint) note(`hint: ${hint}`);
     return exitCodes.failure;
   }
@@ -85,9 +87,4 @@ function report(error: unknown, globals: { json?: boolean }): number {
   }
   note(`error: ${error instanceof Error ? error.message : String(error)}`);
   return exitCodes.failure;
-}
-
-/** The server says "A valid bearer token is required" only when none was sent. */
-function hasToken(error: ApiError): boolean {
-  return !/bearer token is required/i.test(error.detail);
 }

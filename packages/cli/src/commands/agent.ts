@@ -10,9 +10,10 @@ interface AgentOptions {
 }
 
 /**
- * `gantry agent` runs on each host that runs services. Its flags are DESIGN.md's; the host agent
- * itself (pulling work, supervising versions, the traffic router) lives in @gantry/agent, which so
- * far ships only the traffic router, so the verb checks its input and says it is not available yet.
+ * `gantry agent` runs on each host that runs services. Its flags are DESIGN.md's. @gantry/agent has
+ * the parts (traffic router, process supervisor, health checks) but not yet the loop that pulls a
+ * host's deployment work from the server, and the server has no agent API yet; until both exist
+ * the verb checks its input and says it is not available.
  */
 export function registerAgent(program: Command): void {
   program.command('agent')
@@ -29,6 +30,6 @@ export function registerAgent(program: Command): void {
         }
       }
       contextOf(cmd);
-      throw new Failure('gantry agent is not available yet: this build of @gantry/agent has the traffic router but not the host agent that pulls deployment work');
+      throw new Failure('gantry agent is not available yet: @gantry/agent has the router, supervisor and health checks, but not the loop that pulls deployment work from the server');
     });
 }
