@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // Gantry router vs nginx as a reverse proxy to the same upstream, plus a blue-green switch under load.
 //
-//   node bench/router/run.mjs [--duration 10] [--connections 50] [--no-build] [--no-write]
+//   node bench/router/run.mjs [--duration 10] [--connections 50] [--rounds 3] [--no-build] [--no-write]
+//
+// Each target is measured in every round, rounds interleave the targets, and the table shows the
+// median round: other work on the machine then skews all targets alike. CPU per request (the
+// proxy's own user+system time over the requests it served) is the least noisy comparison.
 //
 // Needs Debian's nginx at /usr/sbin/nginx (apt-get install -y nginx). Everything listens on
 // 127.0.0.1 on ports picked at run time; every process started here is stopped at the end.
 import { execFileSync, fork, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -23,6 +27,7 @@ const opt = (name, fallback) => {
 };
 const duration = opt('duration', 10);
 const connections = opt('connections', 50);
+const rounds = opt('rounds', 3);
 const NGINX = '/usr/sbin/nginx';
 const children = [];
 
@@ -54,6 +59,25 @@ function freePort() {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** utime+stime in ms of a process and its direct children (nginx master + workers). */
+function cpuMs(pid) {
+  const ticks = (p) => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').slice(readFileSync(`/proc/${p}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), t: Number(f[11]) + Number(f[12]) };
+    } catch {
+      return undefined;
+    }
+  };
+  let total = ticks(pid)?.t ?? 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const s = ticks(Number(name));
+    if (s && s.ppid === pid) total += s.t;
+  }
+  return total * 10; // USER_HZ is 100 on Linux
 }
 
 async function waitForPort(port, timeoutMs = 10_000) {
@@ -93,6 +117,7 @@ http {
   upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
+    keepalive_requests 1000000;
     location / {
       proxy_pass http://app;
       proxy_http_version 1.1;
@@ -111,6 +136,7 @@ http {
   await waitForPort(port);
   return {
     port,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGQUIT');
       await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
@@ -130,12 +156,19 @@ async function load(port, seconds = duration) {
   };
 }
 
-async function measure(label, port) {
+async function measure(label, port, pid) {
   await load(port, 1); // warm-up: connections, JIT, keep-alive pools
+  const cpuBefore = pid ? cpuMs(pid) : 0;
   const r = await load(port);
-  console.log(`${label}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}`);
-  return { label, ...r };
+  const cpuUsPerReq = pid ? ((cpuMs(pid) - cpuBefore) * 1000) / Math.max(1, r.total) : undefined;
+  console.log(`${label}: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}${cpuUsPerReq ? `, ${cpuUsPerReq.toFixed(1)} µs CPU/req` : ''}`);
+  return { label, ...r, cpuUsPerReq };
 }
+
+const median = (values) => {
+  const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : undefined;
+};
 
 /** Keep-alive request loops against the router; each response records when it was sent and which version answered. */
 async function switchUnderLoad(routerChild, routerPort, blue, green) {
@@ -197,42 +230,66 @@ async function main() {
   await request(router, { routes: { versions: [{ version: 'blue', upstreams: [`127.0.0.1:${upstreamPort}`] }] } });
   const { port: routerPort } = await request(router, { listen: true });
 
-  const rows = [];
-  rows.push(await measure('direct to upstream (baseline)', upstreamPort));
-  for (const workers of [1, 'auto']) {
-    const nginx = await startNginx(upstreamPort, workers);
-    rows.push(await measure(`nginx ${execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || ''}(worker_processes ${workers})`, nginx.port));
-    await nginx.stop();
+  const nginxVersion = execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const nginx1 = await startNginx(upstreamPort, 1);
+  const nginxAuto = await startNginx(upstreamPort, 'auto');
+  const targets = [
+    { label: 'direct to upstream (baseline)', port: upstreamPort },
+    { label: 'nginx, worker_processes 1', port: nginx1.port, pid: nginx1.pid },
+    { label: `nginx, worker_processes auto (${os.cpus().length})`, port: nginxAuto.port, pid: nginxAuto.pid, reference: true },
+    { label: 'Gantry router (one Node process)', port: routerPort, pid: router.pid },
+  ];
+  const runs = new Map(targets.map((t) => [t.label, []]));
+  for (let round = 1; round <= rounds; round++) {
+    console.log(`round ${round} of ${rounds}`);
+    const order = round % 2 === 1 ? targets : [...targets].reverse();
+    for (const t of order) runs.get(t.label).push(await measure(t.label, t.port, t.pid));
   }
-  rows.push(await measure('Gantry router (1 process)', routerPort));
+  await nginx1.stop();
+  await nginxAuto.stop();
+  const rows = targets.map((t) => {
+    const r = runs.get(t.label);
+    return {
+      label: t.label,
+      reference: t.reference,
+      rps: median(r.map((x) => x.rps)),
+      p50: median(r.map((x) => x.p50)),
+      p99: median(r.map((x) => x.p99)),
+      errors: r.reduce((n, x) => n + x.errors, 0),
+      cpuUsPerReq: median(r.map((x) => x.cpuUsPerReq)),
+      perRound: r.map((x) => Math.round(x.rps)),
+    };
+  });
 
   const green = startNodeChild(path.join(here, 'upstream.mjs'), ['green']);
   const { port: greenPort } = await request(green);
   const sw = await switchUnderLoad(router, routerPort, upstreamPort, greenPort);
   console.log('blue-green switch:', sw);
-  return { rows, sw };
+  return { rows, sw, nginxVersion };
 }
 
-function nginxVersion() {
-  const out = spawn(NGINX, ['-v']);
-  return out;
-}
-void nginxVersion;
-
-const { rows, sw } = await main();
-const nginxRow = rows.find((r) => r.label.includes('auto'));
-const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+const loadBefore = os.loadavg()[0];
+const { rows, sw, nginxVersion } = await main();
+const loadAfter = os.loadavg()[0];
+const ref = rows.find((r) => r.reference);
+const fmt = (n) => (n === undefined ? '—' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(1));
 const table = [
-  '| target | req/s | p50 (ms) | p99 (ms) | errors | req/s vs nginx (auto) | p99 vs nginx (auto) |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ...rows.map((r) => `| ${r.label} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors} | ${(r.rps / nginxRow.rps).toFixed(2)}× | ${(r.p99 / nginxRow.p99).toFixed(2)}× |`),
+  '| target | req/s (median) | req/s per round | p50 ms | p99 ms | errors | CPU µs/req | req/s vs nginx auto | p99 vs nginx auto |',
+  '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | ${fmt(r.rps)} | ${r.perRound.join(' / ')} | ${r.p50} | ${r.p99} | ${r.errors} | ${fmt(r.cpuUsPerReq)} | ${(r.rps / ref.rps).toFixed(2)}× | ${(r.p99 / ref.p99).toFixed(2)}× |`,
+  ),
 ].join('\n');
 const md = `# Router benchmark
 
-Command: \`node bench/router/run.mjs --duration ${duration} --connections ${connections}\`
-Machine: ${os.cpus()[0].model}, ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, Node ${process.version}
-Load: autocannon, ${connections} connections, ${duration} s per target after a 1 s warm-up, \`GET /\` for a ${'hello from blue\n'.length}-byte body.
-Upstream: one node:http process. Router and nginx both keep upstream connections alive and set X-Forwarded-*.
+Command: \`node bench/router/run.mjs --duration ${duration} --connections ${connections} --rounds ${rounds}\`
+Machine: ${os.cpus()[0].model}, ${os.cpus().length} CPUs, ${os.platform()} ${os.release()}, Node ${process.version}, ${nginxVersion}.
+Load average (1 min) ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after: the load generator, upstream and proxy share these CPUs (and with whatever else runs).
+Load: autocannon, ${connections} connections, ${duration} s per target per round after a 1 s warm-up, \`GET /\` for a ${'hello from blue\n'.length}-byte body;
+${rounds} interleaved rounds, median shown. Upstream: one node:http process. Router and nginx both keep
+upstream connections alive and set X-Forwarded-For/-Proto/-Host. CPU µs/req: the proxy's own
+user+system time (nginx: master + workers) over the requests served in the round.
 
 ${table}
 

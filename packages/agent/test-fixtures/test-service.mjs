@@ -34,7 +34,7 @@ const server = http.createServer((req, res) => {
       let bytes = 0;
       req.on('data', (chunk) => (bytes += chunk.length));
       req.on('end', () => {
-        const body = JSON.stringify({ version, port, method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes: bytes });
+        const body = JSON.stringify({ version, port, remotePort: req.socket.remotePort, method: req.method, url: req.url, headers: req.headers, rawHeaders: req.rawHeaders, bodyBytes: bytes });
         res.writeHead(200, { 'content-type': 'application/json', 'x-version': version, connection: 'keep-alive, x-secret-hop', 'x-secret-hop': 'drop me', 'keep-alive': 'timeout=5' }).end(body);
       });
       return;

@@ -18,6 +18,11 @@ export interface RouterOptions {
   maxSocketsPerUpstream?: number;
   /** Idle keep-alive connections kept per upstream instance (default 64). */
   maxIdleSocketsPerUpstream?: number;
+  /**
+   * How long an idle upstream connection is kept (default 30 000 ms); an upstream's shorter
+   * `Keep-Alive: timeout=N` hint wins (minus a second), so the router closes first.
+   */
+  upstreamIdleTimeoutMs?: number;
   /** Keep `X-Forwarded-Proto`/`-Host` from a trusted proxy in front (default false: overwrite). */
   trustProxyHeaders?: boolean;
   /** The scheme clients used, for `X-Forwarded-Proto` (default `http`). */
@@ -93,8 +98,9 @@ class TrafficRouter implements Router, ForwardContext {
     this.random = options.random ?? Math.random;
     this.pool = new UpstreamPool({
       maxSockets: options.maxSocketsPerUpstream ?? 256,
-      maxFreeSockets: options.maxIdleSocketsPerUpstream ?? 64,
+      maxIdleSockets: options.maxIdleSocketsPerUpstream ?? 64,
       timeoutMs: this.upstreamTimeoutMs,
+      idleTimeoutMs: options.upstreamIdleTimeoutMs ?? 30_000,
     });
     this.table = compileRouteTable({ versions: [] }, 0);
     this.server = createServer((req, res) => this.onRequest(req, res));
