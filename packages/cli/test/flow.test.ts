@@ -103,6 +103,8 @@ describe.each(backends)('the CLI flow on $name', (backend) => {
     expect(prod.stdout).toContain('label "stable", success in staging');
     const test = await json<{ position: number; previous: string }>(['env', 'create', 'test', '--after', 'development']);
     expect(test).toMatchObject({ position: 2, previous: 'development' });
+    expect((await ok(['env', 'update', 'test', '--protected', '--require-label', 'candidate'])).stdout).toContain('protected (deployments need approval); policy: label "candidate"');
+    expect(await json(['env', 'update', 'test', '--no-protected', '--no-require-label'])).toMatchObject({ protected: false, policy: { requiredLabel: null } });
 
     const list = await ok(['env', 'list']);
     const rows = list.stdout.trim().split('\n');
@@ -229,6 +231,10 @@ describe.each(backends)('the CLI flow on $name', (backend) => {
   });
 
   it.skipIf(backend.skip)('holds a production deployment for approval by someone other than its requester', async () => {
+    const rejectedId = await deploy(['checkout-api', '1.4.2', '--to', 'production'], adminToken);
+    expect((await ok(['deployment', 'reject', String(rejectedId), '--comment', 'not during the sale'])).stdout).toContain('it is now failed');
+    expect(await json(['deployment', 'show', String(rejectedId)])).toMatchObject({ state: 'failed', message: 'rejected: not during the sale' });
+
     const r = await ok(['deploy', 'checkout-api', '1.4.2', '--to', 'production', '--reason', 'weekly release']);
     const id = Number(r.stdout.trim());
     expect(r.stderr).toContain(`awaiting approval in protected environment production: gantry deployment approve ${id}`);
@@ -327,6 +333,8 @@ describe.each(backends)('the CLI flow on $name', (backend) => {
     expect(events.items.map((e) => e.action)).toEqual(['deployment.succeeded', 'deployment.running', 'deployment.approved', 'deployment.created']);
     expect(events.items.every((e) => e.resourceId === String(ids.production))).toBe(true);
     expect(events.items[2]).toMatchObject({ before: { state: 'pending' }, after: { state: 'approved' } });
+    const byActor = await json<{ items: { actor: string; action: string }[] }>(['audit', '--actor', 'token:release-manager']);
+    expect(byActor.items.map((e) => `${e.actor} ${e.action}`)).toEqual(['token:release-manager deployment.approved']);
     const limited = await json<{ items: unknown[]; nextCursor: string | null }>(['audit', '--limit', '3']);
     expect(limited.items).toHaveLength(3);
     expect(limited.nextCursor).not.toBeNull();
