@@ -37,7 +37,7 @@ export default tseslint.config(
     files: ['packages/core/src/**/*.ts'],
     ignores: ['packages/core/src/**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['*', '!./*', '!../*'], message: 'packages/core has zero dependencies: relative imports only.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\.{1,2}/)', message: 'packages/core has zero dependencies: relative imports only.' }] }],
     },
   },
   {

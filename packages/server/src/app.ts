@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -38,6 +39,8 @@ export interface AppOptions {
   databaseUrl: string;
   logger?: boolean | { level: string };
   version?: string;
+  /** Origins browsers may call OFREP and the browser SDK routes from; `*` by default (they carry bearer tokens, never cookies). */
+  corsOrigins?: string[] | '*';
   /** Controllers and streams, tunable for tests. */
   timings?: { heartbeatMs?: number; schedulerMs?: number };
 }
@@ -52,7 +55,7 @@ export interface GantryApp {
 export const bodyLimit = 1024 * 1024;
 
 /** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
-export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {} }: AppOptions): Promise<GantryApp> {
+export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*' }: AppOptions): Promise<GantryApp> {
   const app = Fastify({
     logger: logger === false ? false : { level: typeof logger === 'object' ? logger.level : 'info' },
     bodyLimit,
@@ -79,16 +82,31 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   await snapshots.start(databaseUrl);
   const hub = createStreamHub(snapshots, { heartbeatMs: timings.heartbeatMs ?? 15_000, maxBufferedBytes: 8 * 1024 * 1024 });
   const scheduler = startReleaseScheduler(db, releases, features, { intervalMs: timings.schedulerMs ?? 1000, onError: (e) => app.log.error({ err: e }, 'release scheduler') });
-  app.addHook('onClose', async () => {
+  // Streams never end by themselves: end them before the server waits for open connections.
+  app.addHook('preClose', async () => {
     scheduler.stop();
     hub.close();
+  });
+  app.addHook('onClose', async () => {
     await snapshots.stop();
   });
 
   registerProblemHandlers(app);
   app.addHook('onRoute', (route) => {
-    // The API document and its viewer are public; every other route states its permission.
-    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, permission: 'public' };
+    // The API document, its viewer and CORS preflights are public; every other route states its permission.
+    if (route.url.startsWith('/api/docs') || route.method === 'OPTIONS') route.config = { ...route.config, permission: 'public' };
+  });
+  // Browsers call only OFREP and the browser SDK routes across origins; the rest of the API stays same-origin.
+  const browserFacing = (url: string | undefined) => /^\/(ofrep\/|api\/v1\/sdk\/(events|changes))/.test(url ?? '');
+  await app.register(cors, {
+    hideOptionsRoute: true,
+    delegator: (request, callback) => {
+      if (!browserFacing(request.url)) return callback(null, { origin: false });
+      callback(null, {
+        origin: corsOrigins === '*' ? '*' : corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-api-key', 'last-event-id'],
+        exposedHeaders: ['etag'], maxAge: 600,
+      });
+    },
   });
   registerAuth(app, auth.resolve, auth.grants);
   await app.register(swagger, {

@@ -59,6 +59,7 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin
   'DELETE /api/v1/releases/{id}': 'release',
   'GET /api/v1/sdk/snapshot': 'sdk-server',
   'GET /api/v1/sdk/stream': 'sdk-server',
+  'GET /api/v1/sdk/changes': 'sdk-client',
   'POST /api/v1/sdk/events': 'sdk-client',
   'POST /ofrep/v1/evaluate/flags/{key}': 'sdk-client',
   'POST /ofrep/v1/evaluate/flags': 'sdk-client',
@@ -115,7 +116,7 @@ describe('authorization matrix', () => {
         if (credential === 'unknown') headers.authorization = 'Bearer gnt_unknown_token_value_0000000000';
         if (!['none', 'malformed', 'unknown'].includes(credential)) headers.authorization = `Bearer ${tokens[credential]}`;
         // An open stream never ends: allowed credentials on it are covered by streaming.test.ts.
-        if (route === 'GET /api/v1/sdk/stream' && grants[credential]?.includes(permission)) continue;
+        if ((route === 'GET /api/v1/sdk/stream' || route === 'GET /api/v1/sdk/changes') && grants[credential]?.includes(permission)) continue;
         const res = await t.app.inject({ method, url: sample(path), headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }) });
         const label = `${route} with ${credential}`;
         if (permission === 'public') {

@@ -6,6 +6,8 @@ export interface ServerConfig {
   databaseUrl: string | undefined;
   adminToken: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Origins allowed to call OFREP and the browser SDK routes; `*` by default. */
+  corsOrigins: string[] | '*';
 }
 
 export class ConfigError extends Error {
@@ -16,6 +18,11 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** Flags win over environment variables, which win over defaults. */
 export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, string | number | undefined>>, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const origins = (flags.corsOrigins !== undefined ? String(flags.corsOrigins) : env.GANTRY_CORS_ORIGINS) ?? '*';
+  const corsOrigins = origins.trim() === '*' ? '*' as const : origins.split(',').map((o) => o.trim()).filter(Boolean);
+  if (corsOrigins !== '*') {
+    for (const o of corsOrigins) if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(o)) throw new ConfigError(`CORS origins must be like https://app.example.com (scheme, host, optional port); got "${o}"`);
+  }
   const pick = (flag: string | number | undefined, name: string) => (flag !== undefined ? String(flag) : env[name]);
   const host = pick(flags.host, 'GANTRY_HOST') ?? '127.0.0.1';
   const portText = pick(flags.port, 'GANTRY_PORT') ?? '4000';
@@ -33,5 +40,5 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, strin
   const logLevel = (pick(flags.logLevel, 'GANTRY_LOG_LEVEL') ?? 'info') as ServerConfig['logLevel'];
   if (!logLevels.includes(logLevel)) throw new ConfigError(`log level must be one of ${logLevels.join(', ')}; got "${logLevel}"`);
   const dataDir = pick(flags.dataDir, 'GANTRY_DATA_DIR') ?? '.gantry';
-  return { host, port, dataDir, databaseUrl, adminToken, logLevel };
+  return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins };
 }

@@ -87,6 +87,19 @@ describe('OFREP over plain HTTP', () => {
     expect(await badBulk.json()).toMatchObject({ errorCode: 'INVALID_CONTEXT' });
   });
 
+  it('lets browsers call it from another origin (CORS), and only it', async () => {
+    const preflight = await fetch(`${base}/ofrep/v1/evaluate/flags`, {
+      method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const bulk = await post('/ofrep/v1/evaluate/flags', { context: {} }, { origin: 'https://app.example.com' });
+    expect(bulk.headers.get('access-control-expose-headers')).toContain('etag');
+    const admin = await fetch(`${base}/api/v1/services`, { headers: { origin: 'https://app.example.com', authorization: `Bearer ${t.adminToken}` } });
+    expect(admin.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('authenticates with a bearer token or X-API-Key, for the token\'s environment only', async () => {
     expect((await post('/ofrep/v1/evaluate/flags/new-checkout', { context: {} }, { authorization: '' })).status).toBe(401);
     const apiKey = await fetch(`${base}/ofrep/v1/evaluate/flags/new-checkout`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': token }, body: '{"context":{}}' });

@@ -46,6 +46,11 @@ export const sdkRoutes = (snapshots: SnapshotService, hub: StreamHub, db: Databa
     schema: { tags: ['sdk'], summary: 'Server-Sent Events: `snapshot` on connect, `patch` per change, heartbeats; resumes with Last-Event-ID', response: { ...problemResponses } },
   }, async (request, reply) => hub.serve(request, reply, environmentOf(request)));
 
+  app.get('/sdk/changes', {
+    config: { permission: 'sdk-client' },
+    schema: { tags: ['sdk'], summary: 'Server-Sent Events for browsers: `revision` on connect and on every change, nothing else; re-evaluate over OFREP then', response: { ...problemResponses } },
+  }, async (request, reply) => hub.serve(request, reply, environmentOf(request), 'revisions'));
+
   app.post('/sdk/events', {
     config: { permission: 'sdk-client' },
     schema: { tags: ['sdk'], summary: 'Evaluation counts and custom events reported by SDKs', body: Events, response: { 202: Type.Null(), ...problemResponses } },

@@ -11,7 +11,8 @@ const frame = (event: string, id: number, data: string) => `event: ${event}\nid:
 
 /**
  * One SDK's Server-Sent Events stream: the full snapshot on connect (unless Last-Event-ID shows
- * the client has the current revision already), then a patch per change, and heartbeats.
+ * the client has the current revision already), then a patch per change, and heartbeats. In
+ * `revisions` mode (for browsers with client tokens) only the new revision is sent, never rules.
  */
 export function createStreamHub(snapshots: SnapshotService, options: StreamOptions) {
   const open = new Set<FastifyReply>();
@@ -24,12 +25,12 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
     get connections() {
       return open.size;
     },
-    async serve(request: FastifyRequest, reply: FastifyReply, environment: string): Promise<void> {
+    async serve(request: FastifyRequest, reply: FastifyReply, environment: string, mode: 'full' | 'revisions' = 'full'): Promise<void> {
       let sent = Number(request.headers['last-event-id']);
       let ready = false;
       const res = reply.raw;
       const sendSnapshot = (s: PublishedSnapshot) => {
-        res.write(frame('snapshot', s.revision, s.json));
+        res.write(mode === 'full' ? frame('snapshot', s.revision, s.json) : frame('revision', s.revision, `{"revision":${s.revision}}`));
         sent = s.revision;
       };
       const onChange = (change: SnapshotChange) => {
@@ -38,7 +39,9 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
           res.destroy();
           return;
         }
-        if (change.patch.baseRevision === sent) {
+        if (mode === 'revisions') {
+          sendSnapshot(change.current);
+        } else if (change.patch.baseRevision === sent) {
           res.write(frame('patch', change.current.revision, change.patchJson));
           sent = change.current.revision;
         } else {
@@ -56,6 +59,8 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
       }
       reply.hijack();
       res.writeHead(200, {
+        // Headers other hooks set on the reply (CORS) still apply to a hijacked response.
+        ...(reply.getHeaders() as Record<string, string>),
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',

@@ -17,9 +17,9 @@ afterAll(() => t.close());
 interface Frame { event: string; id?: string; data?: string; comment?: string }
 
 /** A minimal SSE reader over fetch, to see exactly what goes over the wire. */
-async function openStream(headers: Record<string, string> = {}) {
+async function openStream(headers: Record<string, string> = {}, path = '/api/v1/sdk/stream', token = sdk) {
   const controller = new AbortController();
-  const res = await fetch(`${base}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${sdk}`, ...headers }, signal: controller.signal });
+  const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: controller.signal });
   const frames: Frame[] = [];
   const waiters: (() => void)[] = [];
   void (async () => {
@@ -96,6 +96,21 @@ describe('the SDK stream (Server-Sent Events)', () => {
     const client = await t.token('sdk-client:production');
     expect((await fetch(`${base}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${client}` } })).status).toBe(403);
     expect((await fetch(`${base}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${t.adminToken}` } })).status).toBe(403);
+  });
+});
+
+describe('the browser change stream', () => {
+  it('tells client tokens the new revision and nothing else, across origins', async () => {
+    const client = await t.token('sdk-client:production');
+    const stream = await openStream({ origin: 'https://app.example.com' }, '/api/v1/sdk/changes', client);
+    expect(stream.res.headers.get('access-control-allow-origin')).toBe('*');
+    const first = await stream.next((f) => f.event === 'revision');
+    const revision = JSON.parse(first.data!).revision as number;
+    await t.call('POST', '/api/v1/features/dark-mode/environments/production/releases', { body: { action: 'on' } });
+    const next = await stream.next((f) => f.event === 'revision');
+    expect(JSON.parse(next.data!)).toEqual({ revision: revision + 1 });
+    expect(stream.frames.every((f) => !f.data || !f.data.includes('salt'))).toBe(true);
+    stream.close();
   });
 });
 
