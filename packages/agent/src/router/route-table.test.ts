@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RouteTableError } from '../errors.js';
-import { stickyBucket, WEIGHT_TOTAL } from './bucket.js';
+import { murmur3 } from '@gantry/core';
+import { stickyBucket, stickyPrefix, WEIGHT_TOTAL } from './bucket.js';
 import { compileRouteTable, nextUpstream, parseUpstream, versionForBucket } from './route-table.js';
 import { readCookie, selectVersion } from './select.js';
 
@@ -70,7 +71,7 @@ describe('version choice', () => {
 
   it('keeps sticky users on the canary while its weight grows', () => {
     const keys = Array.from({ length: 5000 }, (_, i) => `user-${i}`);
-    const on = (green: number) => new Set(keys.filter((k) => versionForBucket(two(WEIGHT_TOTAL - green, green), stickyBucket(k))?.version === 'green'));
+    const on = (green: number) => new Set(keys.filter((k) => versionForBucket(two(WEIGHT_TOTAL - green, green), stickyBucket('shop', k))?.version === 'green'));
     const at5 = on(5_000);
     const at25 = on(25_000);
     for (const k of at5) expect(at25.has(k)).toBe(true);
@@ -91,16 +92,17 @@ describe('version choice', () => {
       },
       1,
     );
+    const prefix = stickyPrefix('shop');
     const never = () => {
       throw new Error('sticky requests must not draw a random number');
     };
-    expect(selectVersion(table, { 'x-gantry-version': 'dark', 'x-user': 'u' }, never)?.version).toBe('dark');
-    const byHeader = selectVersion(table, { 'x-user': 'alice' }, never)?.version;
-    expect(selectVersion(table, { 'x-user': 'alice', cookie: 'sid=zzz' }, never)?.version).toBe(byHeader);
-    const byCookie = selectVersion(table, { cookie: 'a=1; sid=bob; b=2' }, never)?.version;
-    expect(byCookie).toBe(versionForBucket(table, stickyBucket('bob'))?.version);
-    expect(selectVersion(table, {}, () => 0.1)?.version).toBe('blue');
-    expect(selectVersion(table, {}, () => 0.9)?.version).toBe('green');
+    expect(selectVersion(table, { 'x-gantry-version': 'dark', 'x-user': 'u' }, prefix, never)?.version).toBe('dark');
+    const byHeader = selectVersion(table, { 'x-user': 'alice' }, prefix, never)?.version;
+    expect(selectVersion(table, { 'x-user': 'alice', cookie: 'sid=zzz' }, prefix, never)?.version).toBe(byHeader);
+    const byCookie = selectVersion(table, { cookie: 'a=1; sid=bob; b=2' }, prefix, never)?.version;
+    expect(byCookie).toBe(versionForBucket(table, stickyBucket('shop', 'bob'))?.version);
+    expect(selectVersion(table, {}, prefix, () => 0.1)?.version).toBe('blue');
+    expect(selectVersion(table, {}, prefix, () => 0.9)?.version).toBe('green');
   });
 
   it('round-robins across the instances of a version and avoids a failed one on retry', () => {
@@ -113,13 +115,16 @@ describe('version choice', () => {
 });
 
 describe('sticky bucket', () => {
-  it('is pinned: the same value gives the same bucket everywhere', () => {
-    expect([stickyBucket(''), stickyBucket('alice'), stickyBucket('user-42'), stickyBucket('séssion-ü')]).toEqual([98923, 34078, 31798, 16412]);
+  it('is the flag engine hash of "<service>.<value>", pinned', () => {
+    const values = ['alice', 'user-42', 'séssion-ü'];
+    expect(values.map((v) => stickyBucket('shop', v))).toEqual(values.map((v) => murmur3(`shop.${v}`) % 100_000));
+    expect(values.map((v) => stickyBucket('shop', v))).toEqual([62483, 39550, 11341]);
+    expect(stickyBucket('web', 'alice')).not.toBe(stickyBucket('shop', 'alice'));
   });
 
   it('spreads values evenly over the buckets', () => {
     const tenths = new Array(10).fill(0);
-    for (let i = 0; i < 20_000; i++) tenths[Math.floor(stickyBucket(`key-${i}`) / 10_000)]++;
+    for (let i = 0; i < 20_000; i++) tenths[Math.floor(stickyBucket('shop', `key-${i}`) / 10_000)]++;
     for (const n of tenths) expect(Math.abs(n - 2000)).toBeLessThan(200);
   });
 

@@ -56,7 +56,7 @@ describe('stickiness', () => {
     router.setRoutes(split(50_000, { stickiness: { cookie: 'sid' } }));
     for (let i = 0; i < 40; i++) {
       const sid = `session-${i}`;
-      const expected = stickyBucket(sid) < 50_000 ? 'blue' : 'green';
+      const expected = stickyBucket('shop', sid) < 50_000 ? 'blue' : 'green';
       const seen = await Promise.all([1, 2, 3].map(() => versionOf({ cookie: `theme=dark; sid=${sid}` })));
       expect(seen).toEqual([expected, expected, expected]);
     }
@@ -211,7 +211,7 @@ describe('counters per version', () => {
       stickiness: { header: 'x-user' },
     });
     const userOn = (version: string) => {
-      for (let i = 0; ; i++) if ((stickyBucket(`u${i}`) < 50_000 ? 'blue' : 'flaky') === version) return `u${i}`;
+      for (let i = 0; ; i++) if ((stickyBucket('shop', `u${i}`) < 50_000 ? 'blue' : 'flaky') === version) return `u${i}`;
     };
     const before = router.stats();
     for (let i = 0; i < 40; i++) await httpRequest(port, '/', { headers: { 'x-user': userOn('flaky') }, agent });

@@ -7,6 +7,8 @@ import { UpstreamPool } from './pool.js';
 import { sendProblem, writeProblemToSocket } from './problem.js';
 import { compileRouteTable, type CompiledTable, type RouteTable } from './route-table.js';
 import { selectVersion } from './select.js';
+import { stickyPrefix } from './bucket.js';
+import type { Murmur3State } from '@gantry/core';
 import { forwardUpgrade } from './upgrade.js';
 
 export interface RouterOptions {
@@ -86,6 +88,7 @@ class TrafficRouter implements Router, ForwardContext {
   private readonly counters = new Map<string, VersionCounters>();
   private readonly buckets: readonly number[];
   private readonly random: () => number;
+  private readonly sticky: Murmur3State;
   private total = 0;
   private unrouted = 0;
   private closed: Promise<void> | undefined;
@@ -96,6 +99,7 @@ class TrafficRouter implements Router, ForwardContext {
     this.proto = options.proto ?? 'http';
     this.buckets = [...(options.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS)].sort((a, b) => a - b);
     this.random = options.random ?? Math.random;
+    this.sticky = stickyPrefix(service);
     this.pool = new UpstreamPool({
       maxSockets: options.maxSocketsPerUpstream ?? 256,
       maxIdleSockets: options.maxIdleSocketsPerUpstream ?? 64,
@@ -201,7 +205,7 @@ class TrafficRouter implements Router, ForwardContext {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const route = selectVersion(this.table, req.headers, this.random);
+    const route = selectVersion(this.table, req.headers, this.sticky, this.random);
     if (!route) {
       this.unrouted++;
       if (this.closing) res.setHeader('connection', 'close');
@@ -217,7 +221,7 @@ class TrafficRouter implements Router, ForwardContext {
       writeProblemToSocket(socket, 503, 'router_closing', `the router of ${this.service} is closing`);
       return;
     }
-    const route = selectVersion(this.table, req.headers, this.random);
+    const route = selectVersion(this.table, req.headers, this.sticky, this.random);
     if (!route) {
       this.unrouted++;
       writeProblemToSocket(socket, 503, 'no_route', `no version of ${this.service} is routed`);

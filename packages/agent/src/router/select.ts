@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { stickyBucket, WEIGHT_TOTAL } from './bucket.js';
+import type { Murmur3State } from '@gantry/core';
+import { stickyBucketWithPrefix, WEIGHT_TOTAL } from './bucket.js';
 import { versionForBucket, type CompiledTable, type CompiledVersion } from './route-table.js';
 
 /** The value of one cookie in a `Cookie` header, or undefined. */
@@ -29,14 +30,14 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
  * Choose the version for one request: a matching header route first, then the sticky value's
  * bucket, then a random bucket. Each request reads one table, so a swap is never seen half done.
  */
-export function selectVersion(table: CompiledTable, headers: IncomingHttpHeaders, random: () => number): CompiledVersion | undefined {
+export function selectVersion(table: CompiledTable, headers: IncomingHttpHeaders, sticky: Murmur3State, random: () => number): CompiledVersion | undefined {
   for (const route of table.headerRoutes) {
     if (headerValue(headers, route.header) === route.value) return route.target;
   }
   if (table.weighted.length === 1) return table.weighted[0];
-  let sticky: string | undefined;
-  if (table.stickyHeader) sticky = headerValue(headers, table.stickyHeader);
-  if (!sticky && table.stickyCookie) sticky = readCookie(headers.cookie, table.stickyCookie);
-  const bucket = sticky ? stickyBucket(sticky) : Math.floor(random() * WEIGHT_TOTAL);
+  let value: string | undefined;
+  if (table.stickyHeader) value = headerValue(headers, table.stickyHeader);
+  if (!value && table.stickyCookie) value = readCookie(headers.cookie, table.stickyCookie);
+  const bucket = value ? stickyBucketWithPrefix(sticky, value) : Math.floor(random() * WEIGHT_TOTAL);
   return versionForBucket(table, bucket);
 }

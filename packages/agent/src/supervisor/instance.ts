@@ -114,7 +114,7 @@ export class Instance {
       closeSync(out);
       closeSync(err);
     }
-    this.openTails(false);
+    this.openLogs(false);
     this.adopted = false;
     if (child.pid === undefined) {
       child.once('error', (e) => this.exited(null, null, `could not start: ${e.message}`));
@@ -138,7 +138,7 @@ export class Instance {
     this.startTime = record.startTime;
     this.startedAt = Date.parse(record.startedAt);
     this.adopted = true;
-    this.openTails(true);
+    this.openLogs(true);
     this.livenessTimer = setInterval(() => {
       if (!isProcessAlive(record.pid, record.startTime)) this.exited(null, null, 'exited (adopted: exit status unknown)');
     }, this.host.processPollMs);
@@ -249,7 +249,8 @@ export class Instance {
     return [join(this.host.logDir, `${this.id}.stdout.log`), join(this.host.logDir, `${this.id}.stderr.log`)];
   }
 
-  private openTails(fromEnd: boolean): void {
+  /** Start following the log files (from their end when taking over from an earlier agent run). */
+  openLogs(fromEnd: boolean): void {
     if (this.tails.length > 0) return;
     const paths = this.logPaths();
     for (const [i, stream] of (['stdout', 'stderr'] as const).entries()) {

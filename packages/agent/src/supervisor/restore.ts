@@ -67,6 +67,7 @@ export async function restoreFromState(state: SupervisorState, ctx: RestoreConte
         await terminateGroup(record.pid, instance.spec.stopTimeoutMs);
         ctx.ledger.delete(record.pid);
       }
+      instance.openLogs(true); // lines of the earlier process stay in the file, not re-sent
       instance.spawn(`restarted on restore: ${reason}`);
       report.restarted.push({ instance: instance.info(), reason });
     }
