@@ -6,7 +6,7 @@ import { STATUS_CODES } from 'node:http';
 export type RouterProblemCode = 'no_route' | 'upstream_unavailable' | 'upstream_timeout' | 'router_closing';
 
 function problemBody(status: number, code: RouterProblemCode, detail: string): string {
-  return JSON.stringify({ type: 'about:blank', title: STATUS_CODES[status], status, code, detail });
+  return JSON.stringify({ type: `https://gantry.dev/problems/${code}`, title: STATUS_CODES[status], status, code, detail });
 }
 
 /** Answer a request with an `application/problem+json` response. */
