@@ -5,3 +5,6 @@ export { EmbeddedDatabaseError, startEmbeddedDatabase } from './db/embedded.js';
 export { migrate } from './db/migrate.js';
 export { errorCodes } from './http/errors.js';
 export { startServer, type RunningServer } from './server.js';
+export { scopeDescription, scopePattern } from './auth/tokens.js';
+export { drivers, strategies } from './deployments/service.js';
+export { activeStates, deploymentStates, terminalStates } from './deployments/state-machine.js';

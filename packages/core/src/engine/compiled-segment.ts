@@ -5,8 +5,32 @@ import type { CompiledClause, SegmentMatcher } from './compiled-clause.js';
 
 const NOBODY: ReadonlySet<string> = new Set();
 
+/**
+ * While a bulk evaluation runs, every feature that tests a segment tests it for the same context:
+ * each segment remembers its answer for the current bulk pass. Outside a pass (generation 0)
+ * nothing is remembered, so a caller that mutates a context between evaluations is never served
+ * a stale answer.
+ */
+let generation = 0;
+let passes = 0;
+
+/** Runs `work` as one bulk pass over one context. */
+export function inBulkPass<T>(work: () => T): T {
+  const outer = generation;
+  generation = ++passes;
+  try {
+    return work();
+  } finally {
+    generation = outer;
+  }
+}
+
 /** A segment prepared for evaluation: key sets built, rules compiled. */
 export class CompiledSegment implements SegmentMatcher {
+  #memoGeneration = 0;
+  #memoContext: EvaluationContext | undefined;
+  #memoResult = false;
+
   constructor(
     readonly included: ReadonlySet<string>,
     readonly excluded: ReadonlySet<string>,
@@ -15,6 +39,18 @@ export class CompiledSegment implements SegmentMatcher {
 
   /** Included keys win, then excluded keys, then any matching rule. */
   matches(context: EvaluationContext): boolean {
+    if (generation !== 0) {
+      if (this.#memoGeneration === generation && this.#memoContext === context) return this.#memoResult;
+      const result = this.#match(context);
+      this.#memoGeneration = generation;
+      this.#memoContext = context;
+      this.#memoResult = result;
+      return result;
+    }
+    return this.#match(context);
+  }
+
+  #match(context: EvaluationContext): boolean {
     const key = context.targetingKey;
     if (typeof key === 'string') {
       if (this.included.has(key)) return true;

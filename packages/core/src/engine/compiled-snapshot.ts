@@ -4,6 +4,7 @@ import type { EvaluationResult } from '../model/result.js';
 import type { Problem } from '../validation/problem.js';
 import { evaluateFeature } from './compiled-feature.js';
 import type { CompiledFeature } from './compiled-feature.js';
+import { inBulkPass } from './compiled-segment.js';
 import { errorResult, errorTemplate, makeResult, typeOfValue } from './results.js';
 
 /** A JSON object or array: what a `json` feature serves. */
@@ -61,6 +62,13 @@ export interface CompiledSnapshot {
    * all['new-checkout'].variant; // 'on'
    */
   evaluateAll(context?: EvaluationContext): Record<string, EvaluationResult>;
+  /**
+   * Bulk evaluation without building an object: results in the order of {@link orderedKeys}.
+   * Segment answers are computed once per call.
+   */
+  evaluateAllOrdered(context?: EvaluationContext): EvaluationResult[];
+  /** The feature keys in snapshot order, as one shared frozen array. */
+  readonly orderedKeys: readonly string[];
 }
 
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze({});
@@ -100,6 +108,22 @@ export class SnapshotEvaluator implements CompiledSnapshot {
     return [...this.#features.keys()];
   }
 
+  get orderedKeys(): readonly string[] {
+    return (this.#orderedKeys ??= Object.freeze([...this.#features.keys()]));
+  }
+
+  #orderedKeys: readonly string[] | undefined;
+
+  evaluateAllOrdered(context?: EvaluationContext): EvaluationResult[] {
+    const keys = this.orderedKeys;
+    const ctx = asContext(context);
+    return inBulkPass(() => {
+      const out = new Array<EvaluationResult>(keys.length);
+      for (let i = 0; i < keys.length; i++) out[i] = this.#evaluate(keys[i]!, ctx, undefined, undefined);
+      return out;
+    });
+  }
+
   typeOf(featureKey: string): FeatureType | undefined {
     return this.#features.get(featureKey)?.type;
   }
@@ -127,13 +151,11 @@ export class SnapshotEvaluator implements CompiledSnapshot {
   }
 
   evaluateAll(context?: EvaluationContext): Record<string, EvaluationResult> {
-    const entries: [string, EvaluationResult][] = [];
-    try {
-      for (const key of this.#features.keys()) entries.push([key, this.#evaluate(key, context, undefined, undefined)]);
-    } catch {
-      // Only a hostile Map could get here; return what was evaluated.
-    }
-    return Object.fromEntries(entries);
+    const keys = this.orderedKeys;
+    const results = this.evaluateAllOrdered(context);
+    const all: Record<string, EvaluationResult> = {};
+    for (let i = 0; i < keys.length; i++) all[keys[i]!] = results[i]!;
+    return all;
   }
 
   #evaluate(featureKey: string, context: unknown, defaultValue: unknown, expected: FeatureType | undefined): EvaluationResult {

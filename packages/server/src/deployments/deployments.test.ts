@@ -34,9 +34,12 @@ describe('recording deployments that CI performs (external driver)', () => {
     await report(d.id, 'running', 'helm upgrade started');
     const done = (await report(d.id, 'succeeded')).json();
     expect(done.state).toBe('succeeded');
+    expect(done.message).toBeNull(); // the message belongs to the report that set the state
     expect(done.startedAt).not.toBeNull();
     expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
-    const logs = (await t.call('GET', `/api/v1/deployments/${d.id}/logs`)).json().items;
+    const logPage = (await t.call('GET', `/api/v1/deployments/${d.id}/logs`)).json();
+    expect(logPage.state).toBe('succeeded');
+    const logs = logPage.items;
     expect(logs.map((l: { message: string }) => l.message)).toEqual([
       expect.stringContaining('deployment of checkout-api@1.4.0 to development requested by token:ci-main'),
       'approved → running by token:ci-main: helm upgrade started',
@@ -80,6 +83,9 @@ describe('one deployment per service and environment', () => {
     expect(refused.json().detail).toContain(`deployment ${active.id}`);
     const queued = (await deploy({ service: 'web', environment: 'staging', version: '2.0.1', queue: true })).json();
     expect(queued.state).toBe('queued');
+    const jump = await t.call('POST', `/api/v1/deployments/${queued.id}/approve`, { body: {} });
+    expect(jump.statusCode).toBe(409);
+    expect(jump.json()).toMatchObject({ code: 'invalid_transition', from: 'queued' });
     await report(active.id, 'succeeded');
     const promoted = (await t.call('GET', `/api/v1/deployments/${queued.id}`)).json();
     expect(promoted.state).toBe('approved');

@@ -109,9 +109,12 @@ export const deploymentsRoutes = (deployments: DeploymentsService, db: Database)
     schema: {
       tags: ['deployments'], summary: 'A deployment\'s log lines after a given line id', params: Id,
       querystring: Type.Object({ after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 1000 })) }),
-      response: { 200: Type.Object({ items: Type.Array(LogLine) }), ...problemResponses },
+      response: { 200: Type.Object({ state: State, items: Type.Array(LogLine) }), ...problemResponses },
     },
-  }, async (request) => ({ items: await deployments.logs(request.params.id, request.query.after ?? 0, request.query.limit ?? 1000) }));
+  }, async (request) => {
+    const [deployment, items] = await Promise.all([deployments.get(request.params.id), deployments.logs(request.params.id, request.query.after ?? 0, request.query.limit ?? 1000)]);
+    return { state: deployment.state, items };
+  });
 
   app.post('/rollbacks', {
     config: { permission: 'deploy' },

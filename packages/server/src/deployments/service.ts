@@ -163,6 +163,7 @@ export function createDeploymentsService(
     report: (caller, id, revision, { state, message }) => move(caller, id, revision, state, message, `deployment.${state}`),
     async approve(caller, id, comment) {
       const current = await load(db, id);
+      if (current.state !== 'pending') throw new AppError(409, 'invalid_transition', `only a deployment awaiting approval can be approved; ${id} is ${current.state}`, { from: current.state, to: 'approved' });
       if (current.requested_by_token && current.requested_by_token === caller.actor.tokenId) {
         throw new ForbiddenError(`deployment ${id} was requested by ${current.requested_by}; someone else must approve it`, 'self_approval');
       }
@@ -184,7 +185,7 @@ export function createDeploymentsService(
           throw new AppError(409, 'no_previous_version', `${service} has no earlier successful deployment in ${environment} to roll back to`);
         }
         return insert(q, caller, {
-          service, environment, artifact_id: target.artifact_id, version: target.version, strategy: 'recreate', driver: current.driver,
+          service, environment, artifact_id: target.artifact_id, version: target.version, strategy: current.strategy, driver: current.driver,
           kind: 'rollback', rollback_of: current.id, reason: reason ?? `roll back ${current.version} to ${target.version}`, override_reason: null,
           requested_by: caller.actor.label, requested_by_token: caller.actor.tokenId || null,
         }, env.protected, false);

@@ -88,7 +88,7 @@ export const deploymentStore = {
   },
   async move(q: Queryable, id: number, state: DeploymentState, fields: { message?: string | null; approvedBy?: string }): Promise<DeploymentRow> {
     const { rows } = await q.query<DeploymentRow>(
-      `UPDATE deployments SET state = $2, message = coalesce($3, message), approved_by = coalesce($4, approved_by),
+      `UPDATE deployments SET state = $2, message = $3, approved_by = coalesce($4, approved_by),
          started_at = CASE WHEN $2 IN ('running','verifying','succeeded','failed','rolled-back') THEN coalesce(started_at, clock_timestamp()) ELSE started_at END,
          finished_at = CASE WHEN $2 IN ('succeeded','failed','rolled-back') THEN clock_timestamp() ELSE finished_at END,
          revision = revision + 1, updated_at = clock_timestamp()

@@ -18,7 +18,7 @@ export const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 /** The problem responses every authenticated route can give, for the OpenAPI document. */
 export const problemResponses = {
-  400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 412: Problem, 413: Problem,
+  400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 412: Problem, 413: Problem, 415: Problem, 500: Problem,
 };
 
 /** A string enum whose static type is the union of its values. */

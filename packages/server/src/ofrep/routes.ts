@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { environmentOf } from '../sdk/routes.js';
 import { Problem } from '../http/schemas.js';
-import type { SnapshotService } from '../snapshots/service.js';
+import type { PublishedSnapshot, SnapshotService } from '../snapshots/service.js';
 
 /**
  * The OpenFeature Remote Evaluation Protocol: any OFREP provider can evaluate Gantry's flags.
@@ -23,6 +23,29 @@ function outcome(key: string, r: EvaluationResult): Outcome {
   const body: Record<string, unknown> = { key, value: r.value, reason: r.reason, variant: r.variant };
   if (r.metadata) body.metadata = r.metadata;
   return { status: 200, body };
+}
+
+/**
+ * Successful results are built once per snapshot by the engine and shared, so their JSON can be
+ * cached per result object: a bulk answer is then mostly a join of ready strings.
+ */
+const fragments = new WeakMap<EvaluationResult, string>();
+
+function bulkJson(published: PublishedSnapshot, context: EvaluationContext): string {
+  const keys = published.compiled.orderedKeys;
+  const results = published.compiled.evaluateAllOrdered(context);
+  const parts: string[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const result = results[i]!;
+    let json = fragments.get(result);
+    if (json === undefined) {
+      json = JSON.stringify(outcome(key, result).body);
+      if (!result.errorCode) fragments.set(result, json);
+    }
+    parts[i] = json;
+  }
+  return `{"flags":[${parts.join(',')}]}`;
 }
 
 function invalidContext(details: string): Outcome['body'] {
@@ -61,9 +84,7 @@ export const ofrepRoutes = (snapshots: SnapshotService): FastifyPluginAsyncTypeb
     const etag = `"${published.revision}-${createHash('sha1').update(contextJson).digest('base64url').slice(0, 16)}"`;
     void reply.header('etag', etag);
     if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
-    const results = published.compiled.evaluateAll((request.body?.context ?? {}) as EvaluationContext);
-    const flags = Object.entries(results).map(([key, r]) => outcome(key, r).body);
-    return reply.type('application/json').send(JSON.stringify({ flags }) as never);
+    return reply.type('application/json').send(bulkJson(published, (request.body?.context ?? {}) as EvaluationContext) as never);
   });
 
   app.get('/configuration', {

@@ -19,13 +19,12 @@ export async function readSnapshot(db: Database, environment: string): Promise<E
     await q.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const env = await q.query('SELECT 1 FROM environments WHERE name = $1', [environment]);
     if (env.rows.length === 0) return undefined;
-    const [revision, features, segments] = await Promise.all([
-      q.query<{ revision: number }>('SELECT revision FROM snapshot_revisions WHERE environment = $1', [environment]),
-      q.query<Row>(`SELECT f.key, f.kind, f.type, f.variations, f.salt, f.on_variation, f.off_variation, c.config
-                    FROM features f LEFT JOIN feature_configs c ON c.feature = f.key AND c.environment = $1 ORDER BY f.key`, [environment]),
-      q.query<{ key: string; included: string[]; excluded: string[]; rules: Segment['rules'] }>(
-        'SELECT key, included, excluded, rules FROM segments WHERE environment = $1 ORDER BY key', [environment]),
-    ]);
+    // One connection runs one query at a time; inside the transaction they see one consistent state.
+    const revision = await q.query<{ revision: number }>('SELECT revision FROM snapshot_revisions WHERE environment = $1', [environment]);
+    const features = await q.query<Row>(`SELECT f.key, f.kind, f.type, f.variations, f.salt, f.on_variation, f.off_variation, c.config
+      FROM features f LEFT JOIN feature_configs c ON c.feature = f.key AND c.environment = $1 ORDER BY f.key`, [environment]);
+    const segments = await q.query<{ key: string; included: string[]; excluded: string[]; rules: Segment['rules'] }>(
+      'SELECT key, included, excluded, rules FROM segments WHERE environment = $1 ORDER BY key', [environment]);
     const snapshotFeatures: Record<string, SnapshotFeature> = {};
     for (const f of features.rows) {
       const config = f.config ?? defaultConfig({ on: f.on_variation, off: f.off_variation });
