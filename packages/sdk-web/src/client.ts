@@ -277,23 +277,28 @@ export class GantryWebClient {
     const generation = this.#generation;
     const abort = new AbortController();
     this.#lastAttempt = Date.now();
+    // Settled requests leave at once, so a refresh() right after ready() asks the server again.
+    const done = () => {
+      if (this.#inflight?.abort === abort) this.#inflight = undefined;
+    };
     const promise: Promise<void> = fetchBulk({
       baseUrl: this.#baseUrl, token: this.#token, context: this.#context, etag: this.#flags ? this.#etag : undefined,
       timeoutMs: this.#timeoutMs, fetch: this.#fetch, signal: abort.signal,
     }).then(
       (outcome) => {
+        done();
         if (generation !== this.#generation) throw new GantryWebError('CLOSED', 'superseded by a newer context');
         this.#failures = 0;
         this.#apply(outcome, cause);
       },
       (error: unknown) => {
+        done();
         const failure = error instanceof GantryWebError ? error : new GantryWebError('NETWORK', String(error), { cause: error });
         if (generation === this.#generation && failure.code !== 'CLOSED') this.#fail(failure);
         throw failure;
       },
     ).finally(() => {
-      if (this.#inflight?.promise === promise) this.#inflight = undefined;
-      if (generation === this.#generation) this.#schedule();
+      if (generation === this.#generation && !this.#inflight) this.#schedule();
     });
     this.#inflight = { generation, promise, abort };
     return promise;
