@@ -1,0 +1,287 @@
+import { GantryError } from '../errors.js';
+import { authHeaders, deadline, errorFromResponse, networkError } from '../http.js';
+import type { ResolvedOptions } from '../options.js';
+
+/**
+ * What the client has reported, is holding, and has given up on. Counts of evaluations are
+ * evaluations (a row "feature x served variant on 40 times" counts 40); events are `track()` calls.
+ *
+ * @example
+ * const { evaluationsSent, eventsDropped, batchesFailed } = client.stats();
+ */
+export interface ReportingStats {
+  /** Evaluations reported and accepted (202) by the server. */
+  evaluationsSent: number;
+  /** `track()` events reported and accepted by the server. */
+  eventsSent: number;
+  /** Evaluations held, waiting for the next flush. */
+  evaluationsPending: number;
+  /** Events held, waiting for the next flush. */
+  eventsPending: number;
+  /** Evaluations given up on: the buffer was full, the server refused their batch (400), or they grew older than the server accepts. */
+  evaluationsDropped: number;
+  /** Events given up on, for the same reasons. */
+  eventsDropped: number;
+  /** Requests the server accepted with 202. */
+  batchesSent: number;
+  /** Requests that failed (network, 5xx) and whose content was kept for the next flush. */
+  batchesFailed: number;
+  /** Requests the server refused (4xx); their content was dropped. */
+  batchesRejected: number;
+}
+
+interface TrackEvent {
+  key: string;
+  contextKey?: string;
+  value?: number;
+  at: string;
+}
+
+interface CountRow {
+  feature: string;
+  variant: string;
+  count: number;
+  minute: string;
+}
+
+const MINUTE = 60_000;
+/** The server refuses times more than a week old; stay clear of the edge. */
+const MAX_AGE_MS = 7 * 24 * 3_600_000 - 3_600_000;
+
+type Counts = Map<number, Map<string, Map<string, number>>>;
+
+/**
+ * Aggregates evaluation counts per (feature, variant, minute) and buffers `track()` events, both
+ * bounded in memory, and sends them in batches to `POST /api/v1/sdk/events` on an interval, when
+ * a batch is full, and on close. Failed sends are retried at the next flush; nothing is thrown.
+ */
+export class EventReporter {
+  #counts: Counts = new Map();
+  #countEntries = 0;
+  #minute = -1;
+  #failing = false;
+  #current: Map<string, Map<string, number>> | undefined;
+  #events: TrackEvent[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #disabled = false;
+  readonly #stats: ReportingStats = {
+    evaluationsSent: 0, eventsSent: 0, evaluationsPending: 0, eventsPending: 0, evaluationsDropped: 0, eventsDropped: 0,
+    batchesSent: 0, batchesFailed: 0, batchesRejected: 0,
+  };
+
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly settings: { flushIntervalMs: number; maxBatch: number; maxBuffered: number },
+    private readonly onError: (error: GantryError) => void,
+  ) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.flush(), this.settings.flushIntervalMs);
+    this.#timer.unref();
+  }
+
+  stats(): ReportingStats {
+    return { ...this.#stats, eventsPending: this.#events.length };
+  }
+
+  /** Counts one evaluation that served `variant` (the hot path: a few map lookups). */
+  countEvaluation(feature: string, variant: string): void {
+    if (this.#disabled) return;
+    const minute = Math.floor(Date.now() / MINUTE);
+    if (minute === this.#minute) {
+      const variants = this.#current?.get(feature);
+      const before = variants?.get(variant);
+      if (before !== undefined) {
+        variants!.set(variant, before + 1);
+        this.#stats.evaluationsPending += 1;
+        return;
+      }
+    }
+    this.#add(minute, feature, variant, 1);
+  }
+
+  track(event: TrackEvent): void {
+    if (this.#disabled) return;
+    if (this.#events.length >= this.settings.maxBuffered) {
+      this.#events.shift();
+      this.#stats.eventsDropped += 1;
+    }
+    this.#events.push(event);
+    if (this.#events.length >= this.settings.maxBatch) void this.flush();
+  }
+
+  /** Sends everything held now; resolves when done (never rejects). One flush runs at a time. */
+  flush(): Promise<void> {
+    if (this.#flushing) return this.#flushing.then(() => this.flush());
+    if (this.#disabled || (this.#countEntries === 0 && this.#events.length === 0)) return Promise.resolve();
+    this.#flushing = this.#flushOnce().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  /** Stops for good without sending (the token was refused): what is held counts as dropped. */
+  disable(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    this.#disabled = true;
+    this.#stats.evaluationsDropped += this.#stats.evaluationsPending;
+    this.#stats.eventsDropped += this.#events.length;
+    this.#counts = new Map();
+    this.#current = undefined;
+    this.#countEntries = 0;
+    this.#stats.evaluationsPending = 0;
+    this.#events = [];
+  }
+
+  /** Stops the timer and sends what is left. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+
+  #add(minute: number, feature: string, variant: string, count: number): void {
+    const before = this.#counts.get(minute)?.get(feature)?.get(variant);
+    if (before === undefined) {
+      if (this.#countEntries >= this.settings.maxBuffered) this.#dropOldestCount();
+      this.#countEntries += 1;
+    }
+    let bucket = this.#counts.get(minute);
+    if (!bucket) this.#counts.set(minute, (bucket = new Map()));
+    let variants = bucket.get(feature);
+    if (!variants) bucket.set(feature, (variants = new Map()));
+    variants.set(variant, (before ?? 0) + count);
+    if (minute >= this.#minute) {
+      this.#minute = minute;
+      this.#current = bucket;
+    }
+    this.#stats.evaluationsPending += count;
+  }
+
+  #dropOldestCount(): void {
+    const oldest = Math.min(...this.#counts.keys());
+    const bucket = this.#counts.get(oldest);
+    const [feature, variants] = bucket?.entries().next().value ?? [];
+    if (!bucket || feature === undefined || !variants) return;
+    const [variant, count] = variants.entries().next().value as [string, number];
+    variants.delete(variant);
+    if (variants.size === 0) bucket.delete(feature);
+    if (bucket.size === 0) {
+      this.#counts.delete(oldest);
+      if (oldest === this.#minute) this.#current = undefined;
+    }
+    this.#countEntries -= 1;
+    this.#stats.evaluationsPending -= count;
+    this.#stats.evaluationsDropped += count;
+  }
+
+  /** Takes everything held, oldest first, dropping what the server would refuse as too old. */
+  #take(): { rows: CountRow[]; events: TrackEvent[] } {
+    const counts = this.#counts;
+    this.#counts = new Map();
+    this.#current = undefined;
+    this.#countEntries = 0;
+    this.#stats.evaluationsPending = 0;
+    const oldestAllowed = Date.now() - MAX_AGE_MS;
+    const rows: CountRow[] = [];
+    for (const minute of [...counts.keys()].sort((a, b) => a - b)) {
+      const at = minute * MINUTE;
+      for (const [feature, variants] of counts.get(minute)!) {
+        for (const [variant, count] of variants) {
+          if (at < oldestAllowed) this.#stats.evaluationsDropped += count;
+          else rows.push({ feature, variant, count, minute: new Date(at).toISOString() });
+        }
+      }
+    }
+    const events = this.#events.filter((e) => Date.parse(e.at) >= oldestAllowed);
+    this.#stats.eventsDropped += this.#events.length - events.length;
+    this.#events = [];
+    return { rows, events };
+  }
+
+  /** Puts back what could not be sent, in front of anything recorded meanwhile. */
+  #requeue(rows: CountRow[], events: TrackEvent[]): void {
+    for (const row of rows) this.#add(Date.parse(row.minute) / MINUTE, row.feature, row.variant, row.count);
+    this.#events = [...events, ...this.#events];
+    const excess = this.#events.length - this.settings.maxBuffered;
+    if (excess > 0) {
+      this.#events.splice(0, excess);
+      this.#stats.eventsDropped += excess;
+    }
+  }
+
+  async #flushOnce(): Promise<void> {
+    const { rows, events } = this.#take();
+    const max = this.settings.maxBatch;
+    let r = 0;
+    let e = 0;
+    while (r < rows.length || e < events.length) {
+      const batchRows = rows.slice(r, r + max);
+      const batchEvents = events.slice(e, e + max);
+      const outcome = await this.#send(batchRows, batchEvents);
+      if (outcome === 'failed') {
+        this.#requeue(rows.slice(r), events.slice(e));
+        return;
+      }
+      r += batchRows.length;
+      e += batchEvents.length;
+      const count = batchRows.reduce((sum, row) => sum + row.count, 0);
+      if (outcome === 'sent') {
+        this.#stats.evaluationsSent += count;
+        this.#stats.eventsSent += batchEvents.length;
+      } else {
+        this.#stats.evaluationsDropped += count;
+        this.#stats.eventsDropped += batchEvents.length;
+        if (outcome === 'disabled') {
+          // The token may not report: drop the rest and stop counting.
+          this.#stats.evaluationsDropped += rows.slice(r).reduce((sum, row) => sum + row.count, 0);
+          this.#stats.eventsDropped += events.length - e;
+          return;
+        }
+      }
+    }
+  }
+
+  async #send(evaluations: CountRow[], events: TrackEvent[]): Promise<'sent' | 'rejected' | 'failed' | 'disabled'> {
+    const never = new AbortController();
+    const { signal, done } = deadline(never.signal, this.options.requestTimeoutMs);
+    try {
+      const response = await this.options.fetch(`${this.options.baseUrl}/api/v1/sdk/events`, {
+        method: 'POST',
+        headers: { ...authHeaders(this.options), 'content-type': 'application/json' },
+        body: JSON.stringify({ evaluations, events }),
+        signal,
+      });
+      if (response.status === 202 || response.ok) {
+        await response.body?.cancel().catch(() => {});
+        this.#stats.batchesSent += 1;
+        this.#failing = false;
+        return 'sent';
+      }
+      const error = await errorFromResponse(response, 'reporting evaluation counts and events');
+      const reported = new GantryError('events', error.message, error.status);
+      if (response.status >= 500 || response.status === 429 || response.status === 408) return this.#failed(reported);
+      this.#stats.batchesRejected += 1;
+      this.onError(reported);
+      if (error.code === 'unauthorized') {
+        this.#disabled = true;
+        return 'disabled';
+      }
+      return 'rejected';
+    } catch (error) {
+      return this.#failed(new GantryError('events', networkError('reporting evaluation counts and events', error).message));
+    } finally {
+      done();
+    }
+  }
+
+  /** A failure keeps the batch for the next flush; only the first of a streak is reported. */
+  #failed(error: GantryError): 'failed' {
+    this.#stats.batchesFailed += 1;
+    if (!this.#failing) this.onError(error);
+    this.#failing = true;
+    return 'failed';
+  }
+}
