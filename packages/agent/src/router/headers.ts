@@ -12,6 +12,15 @@ export const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/** Lengths of the hop-by-hop names: most headers are skipped without lower-casing them. */
+const HOP_LENGTHS = new Set([...HOP_BY_HOP].map((name) => name.length));
+
+function isHopByHop(name: string, drop: Set<string> | undefined): boolean {
+  if (!HOP_LENGTHS.has(name.length) && drop === undefined) return false;
+  const lower = name.toLowerCase();
+  return HOP_BY_HOP.has(lower) || drop?.has(lower) === true;
+}
+
 export interface ForwardContext {
   /** The peer address of the client connection. */
   clientAddress: string;
@@ -29,7 +38,8 @@ function connectionTokens(raw: readonly string[]): Set<string> | undefined {
     if ((raw[i] as string).length === 10 && (raw[i] as string).toLowerCase() === 'connection') {
       for (const token of (raw[i + 1] as string).split(',')) {
         const t = token.trim().toLowerCase();
-        if (t) (tokens ??= new Set()).add(t);
+        // `close` and the standard hop-by-hop names need no extra removal.
+        if (t && t !== 'close' && !HOP_BY_HOP.has(t)) (tokens ??= new Set()).add(t);
       }
     }
   }
@@ -56,16 +66,22 @@ export function upstreamRequestHeaders(raw: readonly string[], ctx: ForwardConte
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || drop?.has(lower)) continue;
-    if (lower.startsWith('x-forwarded-')) {
-      if (lower === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
-      else if (lower === 'x-forwarded-proto') forwardedProto ??= value;
-      else if (lower === 'x-forwarded-host') forwardedHost ??= value;
-      else out.push(name, value);
-      continue;
-    }
-    if (lower === 'host') host ??= value;
+    if ((name.charCodeAt(0) | 0x20) === 0x78 && name.length >= 15) {
+      const lower = name.toLowerCase();
+      if (lower === 'x-forwarded-for') {
+        forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+        continue;
+      }
+      if (lower === 'x-forwarded-proto') {
+        forwardedProto ??= value;
+        continue;
+      }
+      if (lower === 'x-forwarded-host') {
+        forwardedHost ??= value;
+        continue;
+      }
+    } else if (name.length === 4 && name.toLowerCase() === 'host') host ??= value;
+    if (isHopByHop(name, drop)) continue;
     out.push(name, value);
   }
   out.push('X-Forwarded-For', forwardedFor ? `${forwardedFor}, ${ctx.clientAddress}` : ctx.clientAddress);
@@ -82,9 +98,7 @@ export function downstreamResponseHeaders(raw: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || drop?.has(lower)) continue;
-    out.push(name, raw[i + 1] as string);
+    if (!isHopByHop(name, drop)) out.push(name, raw[i + 1] as string);
   }
   return out;
 }

@@ -34,7 +34,8 @@ const enum State {
   Done,
 }
 
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Header lines, each `token ":" value CRLF`, with no NUL and no bare CR or LF: checked in one pass. */
+const HEADER_LINES = /^(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n\0]*\r\n)*$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: ([^\r\n]*))?$/;
 const CRLF = Buffer.from('\r\n');
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -149,9 +150,11 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): void {
-    const lines = text.split('\r\n');
-    const statusLine = STATUS_LINE.exec(lines[0] as string);
+    const firstEnd = text.indexOf('\r\n');
+    const statusLine = STATUS_LINE.exec(firstEnd === -1 ? text : text.slice(0, firstEnd));
     if (!statusLine) throw new UpstreamProtocolError('bad status line');
+    const fields = firstEnd === -1 ? '' : text.slice(firstEnd + 2) + '\r\n';
+    if (!HEADER_LINES.test(fields)) throw new UpstreamProtocolError('bad header line');
     const minor = statusLine[1];
     const status = Number(statusLine[2]);
     const rawHeaders: string[] = [];
@@ -160,13 +163,13 @@ export class ResponseParser {
     let transferEncoding = false;
     let close = minor === '0';
     let keepAliveHintMs: number | undefined;
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i] as string;
-      const colon = line.indexOf(':');
-      const name = colon > 0 ? line.slice(0, colon) : '';
-      if (!TOKEN.test(name)) throw new UpstreamProtocolError('bad header line');
-      const value = line.slice(colon + 1).trim();
-      if (/[\0\r\n]/.test(value)) throw new UpstreamProtocolError('bad header value');
+    let at = 0;
+    while (at < fields.length) {
+      const end = fields.indexOf('\r\n', at);
+      const colon = fields.indexOf(':', at);
+      const name = fields.slice(at, colon);
+      const value = fields.slice(colon + 1, end).trim();
+      at = end + 2;
       rawHeaders.push(name, value);
       switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
         case 'content-length': {

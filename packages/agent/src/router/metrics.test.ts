@@ -8,7 +8,7 @@ const pairs = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i)
 describe('forwarded headers', () => {
   it('removes hop-by-hop headers, including those named by Connection', () => {
     const out = upstreamRequestHeaders(
-      ['Host', 'shop.example', 'Connection', 'keep-alive, X-Private', 'X-Private', 'secret', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Accept', '*/*'],
+      ['Host', 'shop.example', 'Connection', 'keep-alive, X-Private, X-Private-Long-Name', 'X-Private', 'secret', 'X-Private-Long-Name', 's', 'Keep-Alive', 'timeout=5', 'TE', 'trailers', 'Accept', '*/*'],
       { clientAddress: '10.0.0.9', proto: 'http', trustProxyHeaders: false },
     );
     expect(pairs(out)).toEqual([
