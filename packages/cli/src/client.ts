@@ -17,6 +17,8 @@ export interface Client {
   delete<T>(path: string): Promise<T>;
   /** The status of the last response, for verbs that tell 200 from 201. */
   lastStatus(): number;
+  /** The ETag of the last response, for verbs that show the revision to send in If-Match. */
+  lastEtag(): string | null;
   /** Follows `nextCursor` until `limit` items are collected or the pages run out. */
   collect<T>(path: string, query: Query, limit: number, pageSize?: number): Promise<Page<T>>;
 }
@@ -36,6 +38,7 @@ export function path(...segments: (string | number)[]): string {
 export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions): Client {
   const baseUrl = url.replace(/\/+$/, '');
   let status = 0;
+  let etag: string | null = null;
 
   async function request<T>(method: string, route: string, options: { query?: Query; body?: unknown } = {}): Promise<T> {
     const target = new URL(`${baseUrl}/api/v1${route}`);
@@ -56,6 +59,7 @@ export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions):
       throw new NetworkError(`cannot reach Gantry at ${baseUrl}: ${describeFetchError(error, timeoutMs)}`);
     }
     status = response.status;
+    etag = response.headers.get('etag');
     const text = await response.text().catch(() => '');
     const parsed = parseJson(text);
     if (!response.ok) throw toApiError(response, parsed, text, baseUrl);
@@ -74,6 +78,7 @@ export function createClient({ url, token, timeoutMs = 30_000 }: ClientOptions):
     patch: (route, body) => request('PATCH', route, { body }),
     delete: (route) => request('DELETE', route),
     lastStatus: () => status,
+    lastEtag: () => etag,
     async collect<T>(route: string, query: Query, limit: number, pageSize = 500) {
       const items: T[] = [];
       let cursor: string | undefined;

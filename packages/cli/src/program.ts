@@ -6,8 +6,11 @@ import { registerAudit } from './commands/audit.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerDeployments } from './commands/deployments.js';
 import { registerEnvironments } from './commands/environments.js';
+import { registerFeatures } from './commands/features.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerNotes } from './commands/notes.js';
+import { registerReleases } from './commands/releases.js';
+import { registerSegments } from './commands/segments.js';
 import { registerServe } from './commands/serve.js';
 import { registerServices } from './commands/services.js';
 import { registerTokens } from './commands/tokens.js';
@@ -22,11 +25,14 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const hints: Record<string, string> = {
   deployment_in_progress: 'add --queue to run after the active deployment',
   environment_frozen: 'add --override-freeze REASON to deploy anyway; the override is audited',
+  feature_not_found: 'create it with gantry feature create KEY, or check gantry feature list',
+  segment_not_found: 'segments belong to one environment: gantry segment list ENV',
+  release_not_scheduled: 'only a scheduled release can be cancelled; undo an applied one with another release',
 };
 
 export function buildProgram(): Command {
   const program = new Command('gantry')
-    .description('Gantry keeps deployment apart from release. Deploy artifacts, follow them through environments, read the audit trail.')
+    .description('Gantry keeps deployment apart from release. Deploy artifacts, follow them through environments, release features to users, read the audit trail.')
     .version(version, '-V, --version')
     .option('--url <url>', `the Gantry server (env GANTRY_URL; default ${defaultUrl})`)
     .option('--token <token>', 'bearer token (env GANTRY_TOKEN)')
@@ -47,6 +53,9 @@ export function buildProgram(): Command {
   registerDeployments(program);
   registerMatrix(program);
   registerNotes(program);
+  registerFeatures(program);
+  registerReleases(program);
+  registerSegments(program);
   registerTokens(program);
   registerAudit(program);
   return program;

@@ -1,10 +1,15 @@
-import { Option, type Command } from 'commander';
+import { scopeDescription, scopePattern } from '@gantry/server';
+import { InvalidArgumentError, type Command } from 'commander';
 import { path } from '../client.js';
 import { contextOf } from '../context.js';
 import { note, out, printJson, relativeTime, table } from '../output.js';
 import { futureTime, uuid } from '../parse.js';
 
-export const tokenScopes = ['admin', 'ci', 'read'] as const;
+/** admin, ci, read, or an SDK scope bound to one environment: sdk-server:production, sdk-client:production. */
+export function scope(value: string): string {
+  if (!scopePattern.test(value)) throw new InvalidArgumentError(`Use ${scopeDescription}, e.g. sdk-client:production.`);
+  return value;
+}
 
 interface Token {
   id: string;
@@ -25,11 +30,11 @@ function status(t: Token): string {
 }
 
 export function registerTokens(program: Command): void {
-  const token = program.command('token').description('API tokens: admin, ci (deploy and read) and read scopes');
+  const token = program.command('token').description('API tokens: admin, ci (deploy and read), read, and SDK scopes per environment');
 
   token.command('create')
     .description('create a token; its secret is printed once, on stdout')
-    .addOption(new Option('--scope <scope>', 'what it may do').choices(tokenScopes).makeOptionMandatory())
+    .requiredOption('--scope <scope>', `what it may do: ${scopeDescription}`, scope)
     .requiredOption('--name <name>', 'who or what uses it, e.g. ci-main; it appears in the audit trail')
     .option('--expires <time>', 'when it stops working: ISO time, or a duration from now such as 90d', futureTime)
     .action(async (opts: { scope: string; name: string; expires?: string }, cmd: Command) => {
