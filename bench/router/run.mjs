@@ -9,7 +9,7 @@
 //
 // Needs Debian's nginx at /usr/sbin/nginx (apt-get install -y nginx). Everything listens on
 // 127.0.0.1 on ports picked at run time; every process started here is stopped at the end.
-import { execFileSync, fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -230,7 +230,7 @@ async function main() {
   await request(router, { routes: { versions: [{ version: 'blue', upstreams: [`127.0.0.1:${upstreamPort}`] }] } });
   const { port: routerPort } = await request(router, { listen: true });
 
-  const nginxVersion = execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  const nginxVersion = spawnSync(NGINX, ['-v'], { encoding: 'utf8' }).stderr.trim(); // nginx prints its version on stderr
   const nginx1 = await startNginx(upstreamPort, 1);
   const nginxAuto = await startNginx(upstreamPort, 'auto');
   const targets = [
