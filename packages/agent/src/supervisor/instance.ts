@@ -57,6 +57,8 @@ export class Instance {
   private reaping: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | undefined;
   private detached = false;
+  /** Between spawn/adopt and stop: an exit now is a crash to restart. */
+  private wanted = false;
   private readonly checker: HealthChecker;
 
   constructor(
@@ -102,6 +104,7 @@ export class Instance {
 
   /** Start a fresh process (first start, restart after a crash, or in place of a dead adopted one). */
   spawn(reason = 'started'): void {
+    this.wanted = true;
     const paths = this.logPaths();
     const out = openSync(paths[0], 'a');
     const err = openSync(paths[1], 'a');
@@ -117,6 +120,7 @@ export class Instance {
     this.openLogs(false);
     this.adopted = false;
     if (child.pid === undefined) {
+      this.setState('starting', reason);
       child.once('error', (e) => this.exited(null, null, `could not start: ${e.message}`));
       return;
     }
@@ -134,6 +138,7 @@ export class Instance {
 
   /** Take over a process an earlier agent run started; its exit is noticed by polling. */
   adopt(record: PersistedProcess): void {
+    this.wanted = true;
     this.pid = record.pid;
     this.startTime = record.startTime;
     this.startedAt = Date.parse(record.startedAt);
@@ -166,6 +171,7 @@ export class Instance {
   }
 
   private async doStop(timeoutMs: number): Promise<void> {
+    this.wanted = false;
     clearTimeout(this.backoffTimer);
     this.backoffTimer = undefined;
     if (this.state === 'stopped') return;
@@ -207,7 +213,7 @@ export class Instance {
     for (const tail of this.tails) tail.poll();
     const why = reason ?? describeExit(code, signal);
     this.lastExit = { code, signal, at: Date.now(), reason: why };
-    if (this.state === 'stopping' || this.state === 'stopped') return;
+    if (!this.wanted) return;
 
     const pid = this.pid;
     this.pid = undefined;

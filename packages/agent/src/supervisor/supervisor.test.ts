@@ -45,6 +45,7 @@ describe('start and stop', () => {
     expect(supervisor.upstreams('web', '1')).toEqual(instances.map((i) => `127.0.0.1:${i.port}`));
     const results = await supervisor.waitVersionHealthy('web', '1', 20_000);
     expect(results.map((r) => r.healthy)).toEqual([true, true]);
+    expect(supervisor.upstreams('web', '1', { healthy: true })).toEqual(instances.map((i) => `127.0.0.1:${i.port}`));
     for (const i of instances) expect((await httpRequest(i.port, '/')).body).toBe('v7');
 
     const pids = instances.map((i) => i.pid!);
@@ -108,6 +109,14 @@ describe('crashes and restarts', () => {
     const [instance] = await supervisor.start(node({ STARTUP_DELAY_MS: '60000', EXIT_AFTER_MS: '100' }, { restart: { initialDelayMs: 60_000 } }));
     const result = await supervisor.waitHealthy(instance!.id, 20_000);
     expect(result).toMatchObject({ healthy: false, reason: 'exited', detail: 'exited with code 3' });
+  });
+
+  it('reports a command that cannot start, and keeps retrying it with backoff', async () => {
+    const [instance] = await supervisor.start({ ...node(), command: ['/nonexistent/server'], restart: { initialDelayMs: 50 } });
+    const result = await supervisor.waitHealthy(instance!.id, 20_000);
+    expect(result).toMatchObject({ healthy: false, reason: 'exited' });
+    expect(result.healthy === false && result.detail).toMatch(/could not start: .*ENOENT/);
+    await waitFor(() => states.filter((s) => s.instance.state === 'backoff').length >= 2, { what: 'a second attempt' });
   });
 });
 

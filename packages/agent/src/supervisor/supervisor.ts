@@ -51,8 +51,8 @@ export interface Supervisor {
   stopAll(options?: { timeoutMs?: number }): Promise<void>;
   list(filter?: { service?: string; version?: string }): InstanceInfo[];
   get(instanceId: string): InstanceInfo | undefined;
-  /** `host:port` of each instance of a version, for the router's route table. */
-  upstreams(service: string, version: string): string[];
+  /** `host:port` of each instance of a version (only the healthy ones with `{ healthy: true }`), for the router's route table. */
+  upstreams(service: string, version: string, options?: { healthy?: boolean }): string[];
   /** Resolves when the instance is healthy, or failed: it exited, was stopped, or `timeoutMs` passed. */
   waitHealthy(instanceId: string, timeoutMs: number): Promise<WaitHealthyResult>;
   /** `waitHealthy` for every instance of a version, in parallel. */
@@ -157,8 +157,10 @@ class ProcessSupervisor implements Supervisor, InstanceHost {
     return this.instances.get(instanceId)?.info();
   }
 
-  upstreams(service: string, version: string): string[] {
-    return (this.versions.get(key(service, version))?.instances ?? []).map((i) => i.info().upstream);
+  upstreams(service: string, version: string, options: { healthy?: boolean } = {}): string[] {
+    return (this.versions.get(key(service, version))?.instances ?? [])
+      .filter((i) => !options.healthy || (i.state === 'running' && i.health === 'healthy'))
+      .map((i) => i.info().upstream);
   }
 
   waitHealthy(instanceId: string, timeoutMs: number): Promise<WaitHealthyResult> {

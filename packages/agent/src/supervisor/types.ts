@@ -20,10 +20,11 @@ export interface VersionSpec {
 }
 
 /**
- * Lifecycle of an instance's process: `running` (a process exists), `backoff` (it exited
- * unexpectedly and waits for its restart), `stopping`, `stopped`. Health is reported apart.
+ * Lifecycle of an instance's process: `starting` (spawn under way, no process yet), `running`
+ * (a process exists), `backoff` (it exited unexpectedly or could not start, and waits for its
+ * restart), `stopping`, `stopped`. Health is reported apart.
  */
-export type InstanceState = 'running' | 'backoff' | 'stopping' | 'stopped';
+export type InstanceState = 'starting' | 'running' | 'backoff' | 'stopping' | 'stopped';
 
 export interface ExitInfo {
   code: number | null;
