@@ -6,10 +6,12 @@ import { buildProgram } from './program.js';
 /** docs/cli.md must not drift from the program: every verb has a section naming each of its flags. */
 const doc = readFileSync(new URL('../../../docs/cli.md', import.meta.url), 'utf8');
 
+/** Every verb: commands without subcommands, and those that also act on arguments (`release KEY` beside `release cancel ID`). */
 function leaves(command: Command, prefix: string[] = []): { path: string; command: Command }[] {
   const subcommands = command.commands.filter((c) => c.name() !== 'help');
   if (subcommands.length === 0) return [{ path: prefix.join(' '), command }];
-  return subcommands.flatMap((c) => leaves(c, [...prefix, c.name()]));
+  const own = prefix.length > 0 && command.registeredArguments.length > 0 ? [{ path: prefix.join(' '), command }] : [];
+  return [...own, ...subcommands.flatMap((c) => leaves(c, [...prefix, c.name()]))];
 }
 
 function section(path: string): string | undefined {

@@ -27,7 +27,6 @@ const hints: Record<string, string> = {
   environment_frozen: 'add --override-freeze REASON to deploy anyway; the override is audited',
   feature_not_found: 'create it with gantry feature create KEY, or check gantry feature list',
   segment_not_found: 'segments belong to one environment: gantry segment list ENV',
-  release_not_scheduled: 'only a scheduled release can be cancelled; undo an applied one with another release',
 };
 
 export function buildProgram(): Command {

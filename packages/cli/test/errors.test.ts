@@ -48,7 +48,35 @@ describe('usage errors exit 2 before anything is sent', () => {
     [['artifact', 'register', 'web', '1.0.0', '--digest', 'md5:abc'], /A digest is algorithm:hex/],
     [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--metadata', 'novalue'], /Use key=value/],
     [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--build-url', 'not a url'], /--build-url must be an http\(s\) URL/],
-    [['token', 'create', '--scope', 'root', '--name', 'x'], /Allowed choices are admin, ci, read/],
+    [['token', 'create', '--scope', 'root', '--name', 'x'], /Use admin, ci, read, sdk-server:<environment> or sdk-client:<environment>/],
+    [['token', 'create', '--scope', 'sdk-client:Prod', '--name', 'x'], /argument 'sdk-client:Prod' is invalid/],
+    [['release', 'new-checkout', '--env', 'production', '--on', '--off'], /give only one of --on, --off, --percent and --segment; got --on and --off/],
+    [['release', 'new-checkout', '--env', 'production', '--percent', '10', '--segment', 'beta'], /got --percent and --segment/],
+    [['release', 'new-checkout', '--env', 'production'], /say what to release: one of --on, --off, --percent N or --segment S/],
+    [['release', 'new-checkout', '--env', 'production', '--percent', '150'], /argument '150' is invalid\. It must be a number from 0 to 100 with at most 3 decimals/],
+    [['release', 'new-checkout', '--env', 'production', '--percent', '1.23456'], /argument '1\.23456' is invalid/],
+    [['release', 'new-checkout', '--env', 'production', '--percent', '-5'], /--percent/],
+    [['release', 'new-checkout', '--on'], /required option '--env <env>' not specified/],
+    [['release', 'new-checkout', '--env', 'production', '--on', '--at', '2020-01-01T00:00:00Z'], /--at must be in the future/],
+    [['release', 'new-checkout', '--env', 'production', '--on', '--at', 'soon'], /Use an ISO 8601 time/],
+    [['release', 'new checkout', '--env', 'production', '--on'], /A feature key is letters, digits/],
+    [['release', 'cancel', 'abc'], /positive whole number/],
+    [['kill', 'new-checkout'], /required option '--env <env>' not specified/],
+    [['releases', '--state', 'done'], /Allowed choices are applied, scheduled, cancelled, failed/],
+    [['feature', 'create', 'banner', '--type', 'string'], /a string feature needs at least two --variation KEY=VALUE/],
+    [['feature', 'create', 'banner', '--type', 'string', '--variation', 'blue'], /Use KEY=VALUE/],
+    [['feature', 'create', 'limit', '--type', 'number', '--variation', 'a=1', '--variation', 'b=lots'], /--variation b=lots: a number feature's values must be a finite number/],
+    [['feature', 'create', 'cfg', '--type', 'json', '--variation', 'a={"n":1}', '--variation', 'b={oops'], /a json feature's values must be a JSON object or array/],
+    [['feature', 'create', 'flag', '--variation', 'on=yes', '--variation', 'off=false'], /a boolean feature's values must be true or false/],
+    [['feature', 'create', 'flag', '--variation', 'a=true', '--variation', 'a=false'], /The variation key "a" is given twice/],
+    [['feature', 'create', 'flag', '--on-variation', '2'], /--on-variation 2 does not exist: the variations are numbered 0 to 1/],
+    [['feature', 'create', 'flag', '--on-variation', '1'], /--on-variation and --off-variation must differ/],
+    [['feature', 'create', 'flag', '--kind', 'forever'], /Allowed choices are release, experiment, operational, kill-switch, permission/],
+    [['segment', 'create', 'production', 'beta', '--rule', 'age:gte:old'], /gte compares numbers; "old" is not a number/],
+    [['segment', 'create', 'production', 'beta', '--rule', 'country:like:NL'], /Unknown operator "like"/],
+    [['segment', 'create', 'production', 'beta', '--rule', 'country'], /Use ATTRIBUTE:OPERATOR:VALUE/],
+    [['segment', 'create', 'production', 'Beta'], /lower-case letters, digits and dashes/],
+    [['segment', 'show', 'production'], /missing required argument 'key'/],
     [['token', 'revoke', '42'], /A token id is a UUID/],
     [['audit', '--since', '1h', '--until', '2h'], /--since .* must be before --until/],
     [['service', 'list', 'extra'], /too many arguments/],
@@ -73,6 +101,9 @@ describe('API and network errors exit 1 with the problem on stderr', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('error: environment "prod" does not exist (environment_not_found)\n');
     expect(r.stdout).toBe('');
+    const feature = await run(['release', 'new-checkout', '--env', 'production', '--on']);
+    expect(feature.code).toBe(1);
+    expect(feature.stderr).toBe('error: feature "new-checkout" does not exist (feature_not_found)\nhint: create it with gantry feature create KEY, or check gantry feature list\n');
     const missing = await run(['deployment', 'show', '999']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('error: deployment "999" does not exist (deployment_not_found)');
