@@ -44,14 +44,14 @@ export function details(pairs: [string, string | number | null | undefined][]): 
   }).join('\n');
 }
 
-/** "just now", "42s ago", "3m ago", "5h ago", "2d ago", or "in 3h" for times ahead. */
+/** "just now", "42s ago", "3m ago", "5h ago", "2d ago", or "in 3s", "in 3h" for times ahead. */
 export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return '';
   const ms = now - new Date(iso).getTime();
   if (!Number.isFinite(ms)) return iso;
   const ahead = ms < 0;
   const s = Math.round(Math.abs(ms) / 1000);
-  if (s < 5) return 'just now';
+  if (s < 5) return ahead && s > 0 ? `in ${s}s` : 'just now';
   const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m` : s < 86_400 ? `${Math.floor(s / 3600)}h` : s < 86_400 * 60 ? `${Math.floor(s / 86_400)}d` : '';
   if (!text) return iso.slice(0, 10);
   return ahead ? `in ${text}` : `${text} ago`;

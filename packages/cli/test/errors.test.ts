@@ -70,7 +70,7 @@ describe('usage errors exit 2 before anything is sent', () => {
     [['feature', 'create', 'flag', '--variation', 'on=yes', '--variation', 'off=false'], /a boolean feature's values must be true or false/],
     [['feature', 'create', 'flag', '--variation', 'a=true', '--variation', 'a=false'], /The variation key "a" is given twice/],
     [['feature', 'create', 'flag', '--on-variation', '2'], /--on-variation 2 does not exist: the variations are numbered 0 to 1/],
-    [['feature', 'create', 'flag', '--on-variation', '1'], /--on-variation and --off-variation must differ/],
+    [['feature', 'create', 'flag', '--on-variation', '1', '--off-variation', '1'], /--on-variation and --off-variation must differ; both are 1/],
     [['feature', 'create', 'flag', '--kind', 'forever'], /Allowed choices are release, experiment, operational, kill-switch, permission/],
     [['segment', 'create', 'production', 'beta', '--rule', 'age:gte:old'], /gte compares numbers; "old" is not a number/],
     [['segment', 'create', 'production', 'beta', '--rule', 'country:like:NL'], /Unknown operator "like"/],

@@ -122,7 +122,7 @@ describe('gantry feature, release, kill, releases and segment', () => {
     const released = await ok(['release', 'banner', '--env', 'production', '--segment', 'beta-testers', '--reason', 'beta first']);
     expect(released.stdout).toMatch(/^banner in production: released to segment beta-testers \(release \d+\)\n$/);
     expect(await eventually(() => evaluate('banner', 'u-beta'), (r) => r.value === 'blue')).toMatchObject({ value: 'blue', reason: 'TARGETING_MATCH' });
-    expect(await evaluate('banner', 'u-other')).toMatchObject({ value: 'number' });
+    expect(await evaluate('banner', 'u-other')).toMatchObject({ value: '3', variant: 'number', reason: 'DEFAULT' });
 
     await fails(['release', 'banner', '--env', 'production', '--segment', 'nobody'], 'segment_not_found');
     await fails(['release', 'banner', '--env', 'staging', '--segment', 'beta-testers'], 'segment_not_found');

@@ -100,7 +100,8 @@ export function createBody(key: string, opts: CreateOptions): Record<string, unk
   const variations = given.map((v) => ({ key: v.key, value: variationValue(opts.type, v.key, v.text) }));
   const count = variations.length || 2;
   const on = opts.onVariation ?? 0;
-  const off = opts.offVariation ?? count - 1;
+  // Off defaults to the last variation, or to the first when the last one is served when on.
+  const off = opts.offVariation ?? (on === count - 1 ? 0 : count - 1);
   for (const [flag, index] of [['--on-variation', on], ['--off-variation', off]] as const) {
     if (index >= count) throw new UsageError(`${flag} ${index} does not exist: the variations are numbered 0 to ${count - 1}`);
   }
@@ -108,8 +109,7 @@ export function createBody(key: string, opts: CreateOptions): Record<string, unk
   return {
     key, type: opts.type,
     ...(variations.length ? { variations } : {}),
-    ...(opts.onVariation !== undefined ? { onVariation: on } : {}),
-    ...(opts.offVariation !== undefined ? { offVariation: off } : {}),
+    ...(opts.onVariation !== undefined || opts.offVariation !== undefined ? { onVariation: on, offVariation: off } : {}),
     ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
     ...(opts.description !== undefined ? { description: opts.description } : {}),
     ...(opts.owner !== undefined ? { owner: opts.owner } : {}),
@@ -125,7 +125,7 @@ export function registerFeatures(program: Command): void {
     .addOption(new Option('--type <type>', 'the type of its values').choices(FEATURE_TYPES).default('boolean'))
     .option('--variation <key=value>', 'a variation, repeatable; the value is JSON (plain text for string features). Booleans need none', variationOption)
     .option('--on-variation <n>', 'index of the variation served when on (default 0)', variationIndex)
-    .option('--off-variation <n>', 'index of the variation served when off (default the last)', variationIndex)
+    .option('--off-variation <n>', 'index of the variation served when off (default the last, or the first if the last is served when on)', variationIndex)
     .addOption(new Option('--kind <kind>', 'why it exists; sets its expected lifetime (default release)').choices(FEATURE_KINDS))
     .option('--description <text>', 'what it hides or changes')
     .option('--owner <owner>', 'the team or person who removes it, e.g. payments', nonEmpty)
