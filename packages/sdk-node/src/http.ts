@@ -56,3 +56,12 @@ export function networkError(what: string, error: unknown): GantryError {
 export function authHeaders(options: ResolvedOptions): Record<string, string> {
   return { authorization: `Bearer ${options.token}` };
 }
+
+/**
+ * Headers of the occasional requests (polls, event reports). Their intervals are longer than
+ * any keep-alive timeout, so a kept-alive socket would never be reused; closing it at once
+ * leaves nothing open after `close()`.
+ */
+export function oneShotHeaders(options: ResolvedOptions): Record<string, string> {
+  return { ...authHeaders(options), connection: 'close' };
+}

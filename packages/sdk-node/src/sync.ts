@@ -1,6 +1,6 @@
 import { Backoff } from './backoff.js';
 import { GantryError } from './errors.js';
-import { authHeaders, deadline, errorFromResponse, networkError, retryAfterMs } from './http.js';
+import { authHeaders, deadline, errorFromResponse, networkError, oneShotHeaders, retryAfterMs } from './http.js';
 import type { ResolvedOptions } from './options.js';
 import type { OfferOutcome } from './snapshot-state.js';
 import { SseParser } from './sse.js';
@@ -150,6 +150,9 @@ export class Synchroniser {
     const body = response.body;
     if (!body) return { kind: 'failed', error: new GantryError('network', 'the stream has no body') };
     const reader = body.getReader();
+    // Cancelling the reader too ends a read that a custom fetch's body would not end on abort.
+    const cancel = () => void reader.cancel().catch(() => {});
+    controller.signal.addEventListener('abort', cancel, { once: true });
     const decoder = new TextDecoder();
     const parser = new SseParser({
       event: ({ event, data }) => {
@@ -179,10 +182,10 @@ export class Synchroniser {
     } catch (error) {
       return this.#ended(controller, networkError('the stream', error), silenceMs);
     } finally {
-      reader.cancel().catch(() => {});
+      controller.signal.removeEventListener('abort', cancel);
+      cancel();
     }
-    const ended = this.#ended(controller, new GantryError('network', 'the server closed the stream'), silenceMs);
-    return ended;
+    return this.#ended(controller, new GantryError('network', 'the server closed the stream'), silenceMs);
   }
 
   #startPolling(): void {
@@ -213,7 +216,7 @@ export class Synchroniser {
   }
 
   async #pollOnce(): Promise<void> {
-    const headers: Record<string, string> = { ...authHeaders(this.options), accept: 'application/json' };
+    const headers: Record<string, string> = { ...oneShotHeaders(this.options), accept: 'application/json' };
     const revision = this.handlers.revision();
     const environment = this.handlers.environment();
     if (revision !== undefined && environment !== undefined) headers['if-none-match'] = `"${environment}-${revision}"`;

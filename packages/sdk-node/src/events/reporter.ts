@@ -1,5 +1,5 @@
 import { GantryError } from '../errors.js';
-import { authHeaders, deadline, errorFromResponse, networkError } from '../http.js';
+import { deadline, errorFromResponse, networkError, oneShotHeaders } from '../http.js';
 import type { ResolvedOptions } from '../options.js';
 
 /**
@@ -250,7 +250,7 @@ export class EventReporter {
     try {
       const response = await this.options.fetch(`${this.options.baseUrl}/api/v1/sdk/events`, {
         method: 'POST',
-        headers: { ...authHeaders(this.options), 'content-type': 'application/json' },
+        headers: { ...oneShotHeaders(this.options), 'content-type': 'application/json' },
         body: JSON.stringify({ evaluations, events }),
         signal,
       });
