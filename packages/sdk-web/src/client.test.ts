@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 function client(options: Partial<GantryWebClientOptions> = {}): GantryWebClient {
-  const c = createGantryWebClient({ url: server.url, token, context: { targetingKey: 'user-1' }, storage: new MemoryStorage(), pollIntervalMs: 0, ...options });
+  const c = createGantryWebClient({ url: server.url, token, context: { targetingKey: 'user-1' }, storage: new MemoryStorage(), pollIntervalMs: 0, streaming: false, ...options });
   clients.push(c);
   return c;
 }

@@ -1,9 +1,9 @@
 import { defaultStorage, EvaluationCache } from './cache.js';
-import { ChangeStreams } from './change-streams.js';
 import { Emitter } from './emitter.js';
-import { stableStringify } from './hash.js';
-import { fetchBulk, type BulkOutcome, type FlagSet } from './ofrep.js';
+import { copyContext } from './context.js';
+import { changedKeys, fetchBulk, type BulkOutcome, type FlagSet } from './ofrep.js';
 import { resolveFlag } from './resolve.js';
+import { RevisionStream } from './revision-stream.js';
 import { attachRefreshTriggers, isHidden } from './triggers.js';
 import {
   GantryWebError, type ChangeEvent, type ClientEvents, type ClientStatus, type EvaluationContext, type FlagDetails,
@@ -14,35 +14,10 @@ const DEFAULT_POLL_MS = 30_000;
 const MIN_POLL_MS = 1_000;
 const DEFAULT_TIMEOUT_MS = 5_000;
 const MAX_RETRY_MS = 30_000;
+/** Refreshes after a change-stream event are spread over this window. */
+const STREAM_JITTER_MS = 500;
 /** Errors that waiting will not fix: `ready()` rejects on them at once. */
 const FATAL: ReadonlySet<GantryWebError['code']> = new Set(['UNAUTHORIZED', 'INVALID_CONTEXT']);
-
-/** A private copy of a context exactly as it is sent (JSON), frozen. */
-function copyContext(context: unknown): { context: EvaluationContext; text: string } {
-  if (typeof context !== 'object' || context === null || Array.isArray(context)) {
-    throw new GantryWebError('INVALID_CONTEXT', 'a context must be an object such as { targetingKey: "user-123" }');
-  }
-  let text: string;
-  try {
-    text = stableStringify(context);
-  } catch (cause) {
-    throw new GantryWebError('INVALID_CONTEXT', 'the context cannot be sent as JSON', { cause });
-  }
-  const copy = JSON.parse(text) as EvaluationContext;
-  for (const value of Object.values(copy)) if (typeof value === 'object' && value !== null) Object.freeze(value);
-  return { context: Object.freeze(copy), text };
-}
-
-/** Keys whose entry differs between two evaluations (added and removed keys included). */
-function changedKeys(before: FlagSet | undefined, after: FlagSet): string[] {
-  const keys: string[] = [];
-  for (const [key, entry] of after) {
-    const old = before?.get(key);
-    if (!old || stableStringify(old) !== stableStringify(entry)) keys.push(key);
-  }
-  for (const key of before?.keys() ?? []) if (!after.has(key)) keys.push(key);
-  return keys;
-}
 
 /**
  * Gantry's browser client: evaluates every flag for one context through the server (OFREP bulk
@@ -62,7 +37,7 @@ export class GantryWebClient {
   readonly #pollMs: number;
   readonly #cache: EvaluationCache;
   readonly #events = new Emitter<ClientEvents>();
-  readonly #streams: ChangeStreams;
+  readonly #stream: RevisionStream | undefined;
   readonly #detachTriggers: () => void;
   #context: EvaluationContext;
   #contextText: string;
@@ -73,6 +48,7 @@ export class GantryWebClient {
   #generation = 0;
   #inflight: { generation: number; promise: Promise<void>; abort: AbortController } | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #refetchTimer: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
   #lastAttempt = 0;
   readonly #pauseWhenHidden: boolean;
@@ -94,9 +70,17 @@ export class GantryWebClient {
       this.#etag = cached.etag;
       this.#status = 'ready';
     }
-    this.#streams = new ChangeStreams(() => this.#refetch());
-    this.#pauseWhenHidden = options.refreshOnFocus !== false;
-    this.#detachTriggers = this.#pauseWhenHidden ? attachRefreshTriggers(() => this.#nudge(MIN_POLL_MS)) : () => {};
+    this.#stream = options.streaming === false ? undefined
+      : new RevisionStream({ baseUrl: this.#baseUrl, token: this.#token, fetch: this.#fetch, onRevision: () => this.#refetch() });
+    this.#pauseWhenHidden = options.followVisibility !== false;
+    this.#detachTriggers = this.#pauseWhenHidden ? attachRefreshTriggers({
+      visible: () => {
+        this.#stream?.start();
+        this.#nudge(MIN_POLL_MS);
+      },
+      hidden: () => this.#stream?.stop(),
+    }) : () => {};
+    if (!(this.#pauseWhenHidden && isHidden())) this.#stream?.start();
     this.#refresh('refresh').catch(() => {});
   }
 
@@ -264,8 +248,9 @@ export class GantryWebClient {
     this.#inflight?.abort.abort();
     this.#inflight = undefined;
     clearTimeout(this.#timer);
+    clearTimeout(this.#refetchTimer);
     this.#detachTriggers();
-    this.#streams.close();
+    this.#stream?.stop();
     this.#setStatus('closed');
     this.#events.clear();
   }
@@ -310,7 +295,6 @@ export class GantryWebClient {
       return;
     }
     this.#cache.write(this.#context, outcome.flags, outcome.etag);
-    this.#streams.update(outcome.eventStreams);
     const keys = this.#install(outcome.flags, outcome.etag);
     this.#setStatus('ready');
     this.#announce(keys, cause);
@@ -357,15 +341,28 @@ export class GantryWebClient {
   #poll(): void {
     // Background tabs do not poll; the tab becoming visible again triggers a refresh.
     if (this.#pauseWhenHidden && isHidden()) return;
+    // An open change stream says when to ask: polling rests meanwhile.
+    if (this.#stream?.connected && this.#status === 'ready') {
+      this.#schedule();
+      return;
+    }
     this.#refresh('refresh').catch(() => {});
   }
 
-  /** A stream said the evaluation changed: refresh, after the request in flight if there is one (it may predate the change). */
+  /**
+   * The stream said the environment changed: refresh after a random delay, so a change does not
+   * bring every open tab to the server in the same millisecond (events within it count once), and
+   * after the request in flight if there is one (it may predate the change).
+   */
   #refetch(): void {
-    const inflight = this.#inflight?.promise;
-    const again = () => void this.#refresh('refresh').catch(() => {});
-    if (inflight) inflight.then(again, again);
-    else again();
+    if (this.#refetchTimer !== undefined) return;
+    this.#refetchTimer = setTimeout(() => {
+      this.#refetchTimer = undefined;
+      const again = () => void this.#refresh('refresh').catch(() => {});
+      const inflight = this.#inflight?.promise;
+      if (inflight) inflight.then(again, again);
+      else again();
+    }, Math.random() * STREAM_JITTER_MS);
   }
 
   /** A refresh from a trigger (visibility, online), unless one ran within `minGapMs`. */

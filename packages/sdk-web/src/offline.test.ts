@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function client(storage: Storage, options: Partial<GantryWebClientOptions> = {}): GantryWebClient {
-  const c = createGantryWebClient({ url: server.url, token, context: { targetingKey: 'user-1', plan: 'premium' }, storage, pollIntervalMs: 0, timeoutMs: 2000, ...options });
+  const c = createGantryWebClient({ url: server.url, token, context: { targetingKey: 'user-1', plan: 'premium' }, storage, pollIntervalMs: 0, streaming: false, timeoutMs: 2000, ...options });
   clients.push(c);
   return c;
 }

@@ -1,3 +1,4 @@
+import { stableStringify } from './hash.js';
 import { GantryWebError, type EvaluationContext, type FlagErrorCode } from './types.js';
 
 /** One flag of a bulk answer: a served value, or the error the server gave for it. */
@@ -7,14 +8,8 @@ export type FlagEntry =
 
 export type FlagSet = ReadonlyMap<string, FlagEntry>;
 
-/** An OFREP `eventStreams` entry (a change-notification stream the server advertises). */
-export interface EventStreamOffer {
-  readonly type: string;
-  readonly url: string;
-}
-
 export type BulkOutcome =
-  | { readonly kind: 'changed'; readonly flags: FlagSet; readonly etag: string | undefined; readonly eventStreams: readonly EventStreamOffer[] }
+  | { readonly kind: 'changed'; readonly flags: FlagSet; readonly etag: string | undefined }
   | { readonly kind: 'unchanged' };
 
 const KNOWN_CODES: ReadonlySet<string> = new Set<FlagErrorCode>([
@@ -71,29 +66,22 @@ export function parseFlags(raw: unknown): FlagSet | undefined {
   return flags;
 }
 
-/** The inverse of {@link parseFlags}: the OFREP list, for storage. */
+/** Keys whose entry differs between two evaluations (added and removed keys included). */
+export function changedKeys(before: FlagSet | undefined, after: FlagSet): string[] {
+  const keys: string[] = [];
+  for (const [key, entry] of after) {
+    const old = before?.get(key);
+    if (!old || stableStringify(old) !== stableStringify(entry)) keys.push(key);
+  }
+  for (const key of before?.keys() ?? []) if (!after.has(key)) keys.push(key);
+  return keys;
+}
+/** The inverse of {@link parseFlags}
+: the OFREP list, for storage. */
 export function flagsToWire(flags: FlagSet): unknown[] {
   return [...flags].map(([key, entry]) => ('errorCode' in entry
     ? { key, errorCode: entry.errorCode, errorDetails: entry.errorDetails }
     : { key, value: entry.value, variant: entry.variant, reason: entry.reason, metadata: entry.metadata }));
-}
-
-function parseEventStreams(raw: unknown, base: string): EventStreamOffer[] {
-  if (!Array.isArray(raw)) return [];
-  const out: EventStreamOffer[] = [];
-  for (const s of raw) {
-    if (!isRecord(s) || typeof s.type !== 'string') continue;
-    const endpoint = isRecord(s.endpoint) && typeof s.endpoint.requestUri === 'string'
-      ? `${typeof s.endpoint.origin === 'string' ? s.endpoint.origin : base}${s.endpoint.requestUri}` : undefined;
-    const url = typeof s.url === 'string' ? s.url : endpoint;
-    if (url === undefined) continue;
-    try {
-      out.push({ type: s.type, url: new URL(url, `${base}/`).toString() });
-    } catch {
-      // an unusable URL is ignored like an unknown stream type
-    }
-  }
-  return out;
 }
 
 function retryAfter(res: Response): number | undefined {
@@ -161,8 +149,7 @@ export async function fetchBulk(req: BulkRequest): Promise<BulkOutcome> {
     }
     const flags = isRecord(body) ? parseFlags(body.flags) : undefined;
     if (!flags) throw new GantryWebError('PARSE_ERROR', 'the bulk evaluation answer has no flags list', { status: res.status });
-    const streams = isRecord(body) ? parseEventStreams(body.eventStreams, req.baseUrl) : [];
-    return { kind: 'changed', flags, etag: res.headers.get('etag') ?? undefined, eventStreams: streams };
+    return { kind: 'changed', flags, etag: res.headers.get('etag') ?? undefined };
   } finally {
     clearTimeout(timer);
     req.signal.removeEventListener('abort', onAbort);

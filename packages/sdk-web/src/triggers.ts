@@ -4,19 +4,21 @@ export function isHidden(): boolean {
 }
 
 /**
- * Calls `onTrigger` when the tab becomes visible again or the browser comes back online, where
- * those events exist. Returns the function that detaches the listeners.
+ * Calls `visible` when the tab becomes visible again or the browser comes back online, and `hidden`
+ * when the tab goes to the background, where those events exist. Returns the function that
+ * detaches the listeners.
  */
-export function attachRefreshTriggers(onTrigger: () => void): () => void {
-  const onVisibility = () => {
-    if (!isHidden()) onTrigger();
+export function attachRefreshTriggers(on: { visible: () => void; hidden: () => void }): () => void {
+  const onVisibility = () => (isHidden() ? on.hidden() : on.visible());
+  const onOnline = () => {
+    if (!isHidden()) on.visible();
   };
   const doc = typeof document !== 'undefined' && typeof document.addEventListener === 'function' ? document : undefined;
   const win = typeof globalThis.addEventListener === 'function' ? globalThis : undefined;
   doc?.addEventListener('visibilitychange', onVisibility);
-  win?.addEventListener('online', onTrigger);
+  win?.addEventListener('online', onOnline);
   return () => {
     doc?.removeEventListener('visibilitychange', onVisibility);
-    win?.removeEventListener('online', onTrigger);
+    win?.removeEventListener('online', onOnline);
   };
 }

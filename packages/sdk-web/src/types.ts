@@ -78,8 +78,16 @@ export interface GantryWebClientOptions {
   timeoutMs?: number;
   /** A `fetch` implementation; the global one by default. */
   fetch?: typeof globalThis.fetch;
-  /** Refresh when the tab becomes visible again or the browser comes back online; true by default. */
-  refreshOnFocus?: boolean;
+  /**
+   * Listen to the server's change stream (`/api/v1/sdk/changes`) and evaluate again on each change;
+   * true by default. Polling rests while the stream is open and takes over when it is not.
+   */
+  streaming?: boolean;
+  /**
+   * Pause polling and the stream while the tab is hidden, and refresh when it is visible again or
+   * the browser comes back online; true by default.
+   */
+  followVisibility?: boolean;
 }
 
 /** What a `change` event carries: the flags whose value or variant changed. */

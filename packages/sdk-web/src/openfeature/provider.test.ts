@@ -63,7 +63,7 @@ describe('GantryWebProvider in the OpenFeature web SDK', () => {
     await OpenFeature.setContext(domain, { targetingKey: 'user-1', plan: 'free' });
   });
 
-  it('emits ConfigurationChanged with the changed flags when a poll brings a release', async () => {
+  it('emits ConfigurationChanged with the changed flags when a release reaches it', async () => {
     const changed = onEvent(domain, ProviderEvents.ConfigurationChanged);
     await release(server, 'later', { action: 'on' });
     expect((await changed).flagsChanged).toEqual(['later']);
