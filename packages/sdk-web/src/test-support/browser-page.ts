@@ -6,40 +6,70 @@
 import { GantryWebProvider } from '@gantry/sdk-web/openfeature';
 import { OpenFeature, ProviderEvents, type EventDetails } from '@openfeature/web-sdk';
 
-const events: Array<{ type: string; flagsChanged?: string[]; message?: string }> = [];
+export interface PageEvent {
+  type: string;
+  flagsChanged?: string[];
+  message?: string;
+}
+
+export interface StartOptions {
+  url: string;
+  token: string;
+  context: Record<string, string>;
+  streaming: boolean;
+  pollIntervalMs: number;
+}
+
+const events: PageEvent[] = [];
 for (const type of [ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Error, ProviderEvents.ConfigurationChanged, ProviderEvents.ContextChanged]) {
   OpenFeature.addHandler(type, (details?: EventDetails) => {
-    events.push({ type, ...(details?.flagsChanged ? { flagsChanged: details.flagsChanged } : {}), ...(details?.message ? { message: details.message } : {}) });
+    const event: PageEvent = { type };
+    const changed = (details as { flagsChanged?: string[] } | undefined)?.flagsChanged;
+    if (changed) event.flagsChanged = [...changed];
+    if (details?.message) event.message = details.message;
+    events.push(event);
   });
 }
 
-function values(): Record<string, unknown> {
-  const client = OpenFeature.getClient();
-  return {
-    'new-checkout': client.getBooleanValue('new-checkout', false),
-    'banner-color': client.getStringValue('banner-color', 'red'),
-    'max-items': client.getNumberValue('max-items', 0),
-    layout: client.getObjectValue('layout', {}),
-    'premium-only': client.getBooleanValue('premium-only', false),
-    later: client.getBooleanValue('later', false),
-    'no-such-flag': client.getBooleanDetails('no-such-flag', true).errorCode,
-  };
-}
+/** Status of every bulk evaluation request the page made (to see 304s across origins). */
+const bulkStatuses: number[] = [];
+const recordingFetch: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  if (String(input).endsWith('/ofrep/v1/evaluate/flags')) bulkStatuses.push(res.status);
+  return res;
+};
+
+let provider: GantryWebProvider | undefined;
 
 const api = {
   events,
-  values,
+  bulkStatuses,
+  values(): Record<string, unknown> {
+    const client = OpenFeature.getClient();
+    return {
+      'new-checkout': client.getBooleanValue('new-checkout', false),
+      'banner-color': client.getStringValue('banner-color', 'red'),
+      'max-items': client.getNumberValue('max-items', 0),
+      layout: client.getObjectValue('layout', {}),
+      'premium-only': client.getBooleanValue('premium-only', false),
+      later: client.getBooleanValue('later', false),
+      'no-such-flag': client.getBooleanDetails('no-such-flag', true).errorCode,
+    };
+  },
   status: () => OpenFeature.getClient().providerStatus,
   /** Starts OpenFeature with Gantry's provider; resolves with how long initialization took. */
-  async start(token: string, context: Record<string, string>): Promise<{ ms: number }> {
+  async start(options: StartOptions): Promise<{ ms: number }> {
     const started = performance.now();
+    const { context, ...rest } = options;
     await OpenFeature.setContext(context);
-    await OpenFeature.setProviderAndWait(new GantryWebProvider({ url: location.origin, token, pollIntervalMs: 1000, timeoutMs: 3000 }));
+    provider = new GantryWebProvider({ ...rest, fetch: recordingFetch, timeoutMs: 3000 });
+    await OpenFeature.setProviderAndWait(provider);
     return { ms: performance.now() - started };
   },
-  setContext: (context: Record<string, string>) => OpenFeature.setContext(context),
+  refresh: () => provider!.client!.refresh(),
   storedKeys: () => Object.keys(localStorage),
 };
 
-(globalThis as unknown as { gantryTest: typeof api }).gantryTest = api;
+export type PageApi = typeof api;
+(globalThis as unknown as { gantryTest: PageApi }).gantryTest = api;
 document.body.dataset.ready = 'true';
