@@ -39,14 +39,9 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
           res.destroy();
           return;
         }
-        if (mode === 'revisions') {
-          sendSnapshot(change.current);
-        } else if (change.patch.baseRevision === sent) {
-          res.write(frame('patch', change.current.revision, change.patchJson));
-          sent = change.current.revision;
-        } else {
-          sendSnapshot(change.current);
-        }
+        const frames = change.frames;
+        res.write(mode === 'revisions' ? frames.revision : change.patch.baseRevision === sent ? frames.patch : frames.snapshot);
+        sent = change.current.revision;
       };
       // Subscribe before reading, so no change can fall between the read and the subscription.
       const unsubscribe = snapshots.subscribe(environment, onChange);

@@ -29,6 +29,8 @@ export interface SnapshotChange {
   patch: SnapshotPatch;
   /** The patch serialised once for every stream. */
   patchJson: string;
+  /** Encoded once per change and written as is to every stream: fan-out to thousands of clients. */
+  frames: { patch: Buffer; snapshot: Buffer; revision: Buffer };
 }
 
 export type SnapshotListener = (change: SnapshotChange) => void;
@@ -81,7 +83,16 @@ export function createSnapshotService(db: Database): SnapshotService {
       const subscribers = listeners.get(environment);
       if (!subscribers?.size) return;
       const patch = diff(previous, current);
-      const change = { current, patch, patchJson: JSON.stringify(patch) };
+      const patchJson = JSON.stringify(patch);
+      const id = current.revision;
+      const change: SnapshotChange = {
+        current, patch, patchJson,
+        frames: {
+          patch: Buffer.from(`event: patch\nid: ${id}\ndata: ${patchJson}\n\n`),
+          snapshot: Buffer.from(`event: snapshot\nid: ${id}\ndata: ${current.json}\n\n`),
+          revision: Buffer.from(`event: revision\nid: ${id}\ndata: {"revision":${id}}\n\n`),
+        },
+      };
       for (const listener of subscribers) listener(change);
     })().finally(() => refreshing.delete(environment));
     refreshing.set(environment, work);
