@@ -1,11 +1,11 @@
-import type { EvaluationContext, JsonStructure, Problem, VariationValue } from '@gantry/core';
+import type { EvaluationContext, JsonStructure, VariationValue } from '@gantry/core';
 import { readBootstrapFile, SnapshotPersister } from './bootstrap.js';
 import { Emitter } from './emitter.js';
 import { describeError, GantryError } from './errors.js';
-import { EventReporter } from './events/reporter.js';
+import { emptyReportingStats, EventReporter } from './events/reporter.js';
 import { resolveOptions } from './options.js';
 import type { GantryClientOptions, ResolvedOptions } from './options.js';
-import { SnapshotState } from './snapshot-state.js';
+import { describeProblems, SnapshotState } from './snapshot-state.js';
 import type { OfferOutcome, SnapshotSource } from './snapshot-state.js';
 import { Synchroniser } from './sync.js';
 import type { ChangeEvent, ClientStats, ClientStatus, EvaluationDetails, GantryClientEvents, ReadyInfo } from './types.js';
@@ -16,11 +16,6 @@ function notReady<T>(defaultValue: T): EvaluationDetails<T> {
     errorMessage: 'the Gantry client has no snapshot yet: await client.ready() before evaluating, or give it a bootstrap',
     metadata: undefined,
   };
-}
-
-function summarise(problems: readonly Problem[]): string {
-  const shown = problems.slice(0, 3).map((p) => `${p.path || '/'}: ${p.message}`).join('; ');
-  return problems.length > 3 ? `${shown} (and ${problems.length - 3} more)` : shown;
 }
 
 /**
@@ -238,11 +233,7 @@ export class GantryClient {
 
   /** Counters of reporting and synchronisation. @example client.stats().evaluationsSent; */
   stats(): ClientStats {
-    const reporting = this.#reporter?.stats() ?? {
-      evaluationsSent: 0, eventsSent: 0, evaluationsPending: 0, eventsPending: 0, evaluationsDropped: 0, eventsDropped: 0,
-      batchesSent: 0, batchesFailed: 0, batchesRejected: 0,
-    };
-    return { ...reporting, ...this.#counters, streamConnections: this.#sync?.connections ?? 0 };
+    return { ...(this.#reporter?.stats() ?? emptyReportingStats()), ...this.#counters, streamConnections: this.#sync?.connections ?? 0 };
   }
 
   /**
@@ -255,10 +246,11 @@ export class GantryClient {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      this.#sync?.stop();
+      const stopped = this.#sync?.stop();
       clearTimeout(this.#readyTimer);
       this.#settle(new GantryError('closed', 'the client was closed before it was ready'));
       this.#setStatus('closed');
+      await stopped;
       await this.#reporter?.close();
       await this.#persister?.idle();
     })();
@@ -299,19 +291,10 @@ export class GantryClient {
   #loadBootstrap(): void {
     const bootstrap = this.#options.bootstrap;
     if (!bootstrap) return;
-    let value: unknown;
-    if ('file' in bootstrap) {
-      const read = readBootstrapFile(bootstrap.file);
-      if (bootstrap.persist) this.#persister = new SnapshotPersister(bootstrap.file, (error) => this.#reportError(error));
-      if ('error' in read) {
-        this.#reportError(read.error);
-        return;
-      }
-      value = read.value;
-    } else {
-      value = bootstrap.snapshot;
-    }
-    this.#handle(this.#state.offer(value, 'bootstrap'), 'bootstrap', false);
+    if ('file' in bootstrap && bootstrap.persist) this.#persister = new SnapshotPersister(bootstrap.file, (error) => this.#reportError(error));
+    const read = 'file' in bootstrap ? readBootstrapFile(bootstrap.file) : { value: bootstrap.snapshot };
+    if ('error' in read) this.#reportError(read.error);
+    else this.#handle(this.#state.offer(read.value, 'bootstrap'), 'bootstrap', false);
   }
 
   /** A snapshot or patch from the server, as JSON text. */
@@ -330,13 +313,13 @@ export class GantryClient {
     if (outcome.kind === 'mismatch') return outcome;
     if (outcome.kind === 'rejected') {
       this.#counters.snapshotsRejected += 1;
-      this.#reportError(new GantryError('snapshot', `${what} was rejected and the previous snapshot kept: ${summarise(outcome.problems)}`));
+      this.#reportError(new GantryError('snapshot', `${what} was rejected and the previous snapshot kept: ${describeProblems(outcome.problems)}`));
       return outcome;
     }
     if (patch) this.#counters.patchesApplied += 1;
     else this.#counters.snapshotsApplied += 1;
     if (outcome.kind === 'degraded') {
-      this.#reportError(new GantryError('snapshot', `${what} has problems; the features concerned answer PARSE_ERROR: ${summarise(outcome.problems)}`));
+      this.#reportError(new GantryError('snapshot', `${what} has problems; the features concerned answer PARSE_ERROR: ${describeProblems(outcome.problems)}`));
     }
     const valid = this.#state.validSnapshot;
     if (source === 'server' && valid && this.#persister) this.#persister.save(valid);

@@ -11,6 +11,10 @@
  * | `bootstrap` | the bootstrap file could not be read, parsed or written | check the path and its permissions |
  * | `events` | a batch of evaluation counts or events was refused or could not be sent | refused batches are dropped; failed ones are retried at the next flush |
  * | `closed` | the client was closed before it became ready | — |
+ *
+ * @example
+ * const code: GantryErrorCode = error.code;
+ * if (code === 'unauthorized') process.exitCode = 1;
  */
 export type GantryErrorCode = 'unauthorized' | 'timeout' | 'network' | 'http' | 'snapshot' | 'bootstrap' | 'events' | 'closed';
 

@@ -2,7 +2,12 @@ import { compileSnapshot, parseSnapshot } from '@gantry/core';
 import type { CompiledSnapshot, EnvironmentSnapshot, Problem } from '@gantry/core';
 import { affectedFeatures, differentKeys } from './changes.js';
 
-/** Where the snapshot being served came from. */
+/**
+ * Where the snapshot being served came from: the server, or the bootstrap option.
+ *
+ * @example
+ * const { source } = await client.ready(); // 'server' | 'bootstrap'
+ */
 export type SnapshotSource = 'bootstrap' | 'server';
 
 /** What became of an offered snapshot or patch. */
@@ -15,6 +20,12 @@ export type OfferOutcome =
   | { kind: 'rejected'; problems: readonly Problem[] }
   /** A patch for another revision than the one served: a full snapshot is needed. */
   | { kind: 'mismatch' };
+
+/** The first few problems, for a message. */
+export function describeProblems(problems: readonly Problem[]): string {
+  const shown = problems.slice(0, 3).map((p) => `${p.path || '/'}: ${p.message}`).join('; ');
+  return problems.length > 3 ? `${shown} (and ${problems.length - 3} more)` : shown;
+}
 
 const ENVELOPE_PATHS = new Set(['', '/environment', '/revision', '/features', '/segments']);
 

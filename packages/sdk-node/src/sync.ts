@@ -49,6 +49,8 @@ export class Synchroniser {
   #polling = false;
   #pollInFlight = false;
   #connections = 0;
+  #loop: Promise<void> | undefined;
+  #pollRun: Promise<void> | undefined;
 
   constructor(private readonly options: ResolvedOptions, private readonly handlers: SyncHandlers) {
     this.#backoff = new Backoff(options.initialDelayMs, options.maxDelayMs);
@@ -60,23 +62,28 @@ export class Synchroniser {
   }
 
   start(): void {
-    if (this.options.streaming) void this.#streamLoop();
+    if (this.options.streaming) this.#loop = this.#streamLoop();
     else this.#startPolling();
   }
 
-  /** Stops everything: aborts the stream and any request, clears every timer. */
-  stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    this.#closing.abort(new GantryError('closed', 'the client was closed'));
-    this.#stream?.abort('closed');
-    clearTimeout(this.#sleepTimer);
-    clearTimeout(this.#pollTimer);
-    this.#wake?.();
+  /**
+   * Stops everything: aborts the stream and any request, clears every timer. Resolves once the
+   * stream and any poll under way have wound down.
+   */
+  async stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#closing.abort(new GantryError('closed', 'the client was closed'));
+      this.#stream?.abort('closed');
+      clearTimeout(this.#sleepTimer);
+      clearTimeout(this.#pollTimer);
+      this.#wake?.();
+    }
+    await Promise.all([this.#loop, this.#pollRun]);
   }
 
   #fatal(error: GantryError): void {
-    this.stop();
+    void this.stop();
     this.handlers.fatal(error);
   }
 
@@ -204,7 +211,8 @@ export class Synchroniser {
     if (this.#pollInFlight) return;
     this.#pollInFlight = true;
     try {
-      await this.#pollOnce();
+      this.#pollRun = this.#pollOnce();
+      await this.#pollRun;
     } finally {
       this.#pollInFlight = false;
     }

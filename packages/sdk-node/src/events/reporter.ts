@@ -30,6 +30,14 @@ export interface ReportingStats {
   batchesRejected: number;
 }
 
+/** Stats of a client that reports nothing. */
+export function emptyReportingStats(): ReportingStats {
+  return {
+    evaluationsSent: 0, eventsSent: 0, evaluationsPending: 0, eventsPending: 0, evaluationsDropped: 0, eventsDropped: 0,
+    batchesSent: 0, batchesFailed: 0, batchesRejected: 0,
+  };
+}
+
 interface TrackEvent {
   key: string;
   contextKey?: string;
@@ -65,10 +73,7 @@ export class EventReporter {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #disabled = false;
-  readonly #stats: ReportingStats = {
-    evaluationsSent: 0, eventsSent: 0, evaluationsPending: 0, eventsPending: 0, evaluationsDropped: 0, eventsDropped: 0,
-    batchesSent: 0, batchesFailed: 0, batchesRejected: 0,
-  };
+  readonly #stats = emptyReportingStats();
 
   constructor(
     private readonly options: ResolvedOptions,
