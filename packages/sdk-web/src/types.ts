@@ -1,6 +1,6 @@
-import type { EvaluationContext, JsonValue } from '@gantry/core';
+import type { EvaluationContext } from '@gantry/core';
 
-export type { EvaluationContext, JsonValue };
+export type { EvaluationContext, JsonValue } from '@gantry/core';
 
 /**
  * Why a value was served: the server's OFREP reason (`STATIC`, `TARGETING_MATCH`, `SPLIT`,
@@ -90,7 +90,12 @@ export interface GantryWebClientOptions {
   followVisibility?: boolean;
 }
 
-/** What a `change` event carries: the flags whose value or variant changed. */
+/**
+ * What a `change` event carries: the flags whose value or variant changed.
+ *
+ * @example
+ * client.on('change', ({ keys, cause }) => console.log(`${cause}: ${keys.join(', ')} changed`));
+ */
 export interface ChangeEvent {
   /** Keys whose value, variant, reason or error changed (added and removed flags included). */
   readonly keys: readonly string[];
@@ -98,7 +103,12 @@ export interface ChangeEvent {
   readonly cause: 'context' | 'refresh';
 }
 
-/** What a `status` event carries. */
+/**
+ * What a `status` event carries.
+ *
+ * @example
+ * client.on('status', ({ status, error }) => { if (error) console.warn(`flags ${status}: ${error.message}`); });
+ */
 export interface StatusEvent {
   readonly status: ClientStatus;
   /** Why the status is `stale` or `error`. */

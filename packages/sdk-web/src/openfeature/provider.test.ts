@@ -85,6 +85,20 @@ describe('GantryWebProvider in the OpenFeature web SDK', () => {
     expect(client.providerStatus).toBe(ProviderStatus.READY);
   });
 
+  it('a start without an answer in time is an error, and becomes Ready once the server answers', async () => {
+    let offline = true;
+    const fetch: typeof globalThis.fetch = (input, init) => (offline ? Promise.reject(new TypeError('Failed to fetch')) : globalThis.fetch(input, init));
+    const late = new GantryWebProvider({ url: server.url, token, storage: null, timeoutMs: 500, pollIntervalMs: 1000, fetch });
+    await expect(OpenFeature.setProviderAndWait('late', late)).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const client = OpenFeature.getClient('late');
+    expect(client.providerStatus).toBe(ProviderStatus.ERROR);
+    expect(client.getBooleanDetails('new-checkout', false)).toMatchObject({ value: false, errorCode: 'PROVIDER_NOT_READY' });
+    offline = false;
+    await onEvent('late', ProviderEvents.Ready);
+    expect(client.providerStatus).toBe(ProviderStatus.READY);
+    expect(client.getBooleanValue('new-checkout', false)).toBe(true);
+  });
+
   it('a refused token makes the provider fatal and evaluations return defaults', async () => {
     const bad = new GantryWebProvider({ url: server.url, token: 'gnt_wrong', storage: null });
     await expect(OpenFeature.setProviderAndWait('refused', bad)).rejects.toThrow(/refused the token/);
