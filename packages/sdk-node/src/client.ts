@@ -41,7 +41,8 @@ export class GantryClient {
   #reporter: EventReporter | undefined;
   #persister: SnapshotPersister | undefined;
   #closing: Promise<void> | undefined;
-  #outageReported = false;
+  /** Channels whose failure was reported: a failure is reported once, until that channel works again. */
+  readonly #failing = new Set<'stream' | 'poll'>();
   readonly #counters = { snapshotsApplied: 0, patchesApplied: 0, snapshotsRejected: 0 };
 
   /** Use {@link createGantryClient}. Throws a `TypeError` only for options that cannot work. */
@@ -70,8 +71,8 @@ export class GantryClient {
     this.#sync = new Synchroniser(this.#options, {
       snapshot: (text) => this.#offer(text, false),
       patch: (text) => this.#offer(text, true),
-      reachable: () => this.#onReachable(),
-      unreachable: (error) => this.#onUnreachable(error),
+      reachable: (via) => this.#onReachable(via),
+      unreachable: (error, via, pollsAnswer) => this.#onUnreachable(error, via, pollsAnswer),
       fatal: (error) => this.#onFatal(error),
       revision: () => this.#state.serverRevision,
       environment: () => this.#state.environment,
@@ -335,23 +336,22 @@ export class GantryClient {
     return outcome;
   }
 
-  #onReachable(): void {
-    this.#outageReported = false;
+  #onReachable(via: 'stream' | 'poll'): void {
+    this.#failing.delete(via);
     if (this.#state.source === 'server') this.#setStatus('ready');
   }
 
-  #onUnreachable(error: GantryError): void {
-    if (!this.#outageReported) {
-      this.#outageReported = true;
-      this.#reportError(error);
-    } else {
-      this.#options.logger.debug(`${error.code}: ${error.message}`);
-    }
-    if (this.#state.compiled) {
-      this.#setStatus('stale', error);
-      // With a bootstrap and the server away, there is no point waiting for the timeout.
-      this.#settle(this.#readyInfo());
-    }
+  #onUnreachable(error: GantryError, via: 'stream' | 'poll', pollsAnswer: boolean): void {
+    // Polls are the stream's fallback: their failure adds nothing to a stream failure already reported.
+    const known = this.#failing.has(via) || (via === 'poll' && this.#failing.has('stream'));
+    this.#failing.add(via);
+    if (known) this.#options.logger.debug(`${error.code}: ${error.message}`);
+    else this.#reportError(error);
+    // Polls still answer: the snapshot is current, only the stream is cut.
+    if (pollsAnswer || !this.#state.compiled) return;
+    this.#setStatus('stale', error);
+    // With a bootstrap and the server away, there is no point waiting for the timeout.
+    this.#settle(this.#readyInfo());
   }
 
   #onFatal(error: GantryError): void {

@@ -13,8 +13,11 @@ export interface SyncHandlers {
   patch(text: string): OfferOutcome;
   /** The server answered (stream opened, poll answered 200 or 304). */
   reachable(via: 'stream' | 'poll'): void;
-  /** The server could not be reached, answered with an error, or the stream broke. */
-  unreachable(error: GantryError): void;
+  /**
+   * The server could not be reached, answered with an error, or the stream broke. `pollsAnswer`
+   * is true when only the stream failed and polls still get answers (a proxy that cuts streams).
+   */
+  unreachable(error: GantryError, via: 'stream' | 'poll', pollsAnswer: boolean): void;
   /** 401 or 403: nothing more will be tried. */
   fatal(error: GantryError): void;
   /** The served revision, if it came from the server. */
@@ -48,6 +51,7 @@ export class Synchroniser {
   #pollTimer: NodeJS.Timeout | undefined;
   #polling = false;
   #pollInFlight = false;
+  #pollHealthy = false;
   #connections = 0;
   #loop: Promise<void> | undefined;
   #pollRun: Promise<void> | undefined;
@@ -93,7 +97,7 @@ export class Synchroniser {
       this.#streamUp = false;
       if (this.#stopped || end.kind === 'closed' || end.kind === 'fatal') return;
       if (end.kind === 'failed') {
-        this.handlers.unreachable(end.error);
+        this.handlers.unreachable(end.error, 'stream', this.#pollHealthy);
         this.#startPolling();
       }
       await this.#sleep(end.kind === 'failed' && end.delayMs !== undefined ? end.delayMs : this.#backoff.next());
@@ -203,6 +207,7 @@ export class Synchroniser {
 
   #stopPolling(): void {
     this.#polling = false;
+    this.#pollHealthy = false;
     clearTimeout(this.#pollTimer);
     this.#pollTimer = undefined;
   }
@@ -231,26 +236,28 @@ export class Synchroniser {
     const { signal, done } = deadline(this.#closing.signal, this.options.requestTimeoutMs);
     try {
       const response = await this.options.fetch(`${this.options.baseUrl}/api/v1/sdk/snapshot`, { headers, signal });
-      if (response.status === 304) {
-        await response.body?.cancel().catch(() => {});
-        if (!this.#streamUp) this.handlers.reachable('poll');
-        return;
-      }
-      if (!response.ok) {
+      if (!response.ok && response.status !== 304) {
         const error = await errorFromResponse(response, 'the snapshot poll');
         if (error.code === 'unauthorized') this.#fatal(error);
-        else if (!this.#streamUp) this.handlers.unreachable(error);
+        else this.#pollFailed(error);
         return;
       }
-      const text = await response.text();
+      const text = response.status === 304 ? undefined : await response.text();
+      if (response.status === 304) await response.body?.cancel().catch(() => {});
       // The stream came back while this poll was under way: it is the fresher source.
       if (this.#stopped || this.#streamUp) return;
+      this.#pollHealthy = true;
       this.handlers.reachable('poll');
-      this.handlers.snapshot(text, 'poll');
+      if (text !== undefined) this.handlers.snapshot(text, 'poll');
     } catch (error) {
-      if (!this.#stopped && !this.#streamUp) this.handlers.unreachable(networkError('the snapshot poll', error));
+      this.#pollFailed(networkError('the snapshot poll', error));
     } finally {
       done();
     }
+  }
+
+  #pollFailed(error: GantryError): void {
+    this.#pollHealthy = false;
+    if (!this.#stopped && !this.#streamUp) this.handlers.unreachable(error, 'poll', false);
   }
 }

@@ -114,11 +114,18 @@ describe('the server away', () => {
       return observed.fetch(input, init);
     };
     client = createGantryClient({ url: server.url, token, pollIntervalMs: 100, fetch: blocking, ...fast });
+    const statuses: string[] = [];
+    const errors: GantryError[] = [];
+    client.on('status', ({ status }) => statuses.push(status));
+    client.on('error', (e) => errors.push(e));
     expect(await client.ready()).toMatchObject({ source: 'server' });
     const current = client.boolean('dark-mode', context, true);
     await setDarkMode(!current);
     await waitFor(() => client!.boolean('dark-mode', context, current) === !current, 3000, 'the release through a poll');
     expect(client.stats().streamConnections).toBe(0);
+    // Polls answer, so the client is not stale, and the cut stream is reported once, not per retry.
+    expect(statuses).toEqual(['ready']);
+    expect(errors.map((e) => [e.code, e.status])).toEqual([['http', 502]]);
     refuseStream = false;
     await waitFor(() => client!.stats().streamConnections === 1, 3000, 'the stream');
     const polls = observed.requests.filter((r) => r.path.endsWith('/snapshot')).length;
