@@ -118,4 +118,31 @@ describe.skipIf(!run)('in Chromium', () => {
     expect(await page.evaluate(() => gantryTest.values()['banner-color'])).toBe('green');
     await page.context().close();
   });
+
+  it('stays quiet while the tab is hidden, and refreshes when it is visible again or back online', async () => {
+    const page = await openPage();
+    await start(page, { streaming: true, pollIntervalMs: 1000 });
+    const changes = () => page.evaluate(() => gantryTest.events.filter((e) => e.type === 'PROVIDER_CONFIGURATION_CHANGED').length);
+    // The first bulk request, then the one that the stream's first event asks for.
+    await page.waitForFunction(() => gantryTest.bulkStatuses.length >= 2);
+    await page.evaluate(() => gantryTest.setVisibility('hidden'));
+    const requests = await page.evaluate(() => gantryTest.bulkStatuses.length);
+    await release(server, 'later', { action: 'on' });
+    await new Promise((r) => setTimeout(r, 2500)); // past two poll intervals, and the stream is closed
+    expect(await page.evaluate(() => gantryTest.bulkStatuses.length)).toBe(requests);
+    expect(await changes()).toBe(0);
+    await page.evaluate(() => gantryTest.setVisibility('visible'));
+    await hasEvent(page, 'PROVIDER_CONFIGURATION_CHANGED');
+    expect(await page.evaluate(() => gantryTest.values().later)).toBe(true);
+    await page.context().close();
+
+    const offline = await openPage();
+    await start(offline, { streaming: false, pollIntervalMs: 60_000 });
+    await release(server, 'later', { action: 'off' });
+    await new Promise((r) => setTimeout(r, 1100)); // `online` refreshes unless a request ran within the last second
+    await offline.evaluate(() => gantryTest.goOnline());
+    await hasEvent(offline, 'PROVIDER_CONFIGURATION_CHANGED');
+    expect(await offline.evaluate(() => gantryTest.values().later)).toBe(false);
+    await offline.context().close();
+  });
 });

@@ -358,6 +358,7 @@ export class GantryWebClient {
     if (this.#refetchTimer !== undefined) return;
     this.#refetchTimer = setTimeout(() => {
       this.#refetchTimer = undefined;
+      if (this.#pauseWhenHidden && isHidden()) return; // becoming visible refreshes anyway
       const again = () => void this.#refresh('refresh').catch(() => {});
       const inflight = this.#inflight?.promise;
       if (inflight) inflight.then(again, again);

@@ -68,6 +68,12 @@ const api = {
   },
   refresh: () => provider!.client!.refresh(),
   storedKeys: () => Object.keys(localStorage),
+  /** Pretends the tab went to the background or came back (headless tabs are always visible). */
+  setVisibility(state: 'hidden' | 'visible') {
+    Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  },
+  goOnline: () => window.dispatchEvent(new Event('online')),
 };
 
 export type PageApi = typeof api;
