@@ -1,6 +1,8 @@
+import { OpenFeature, ProviderEvents, ProviderStatus } from '@openfeature/server-sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createGantryClient } from '../src/index.js';
 import type { GantryClient, GantryError, StatusEvent } from '../src/index.js';
+import { GantryProvider } from '../src/openfeature.js';
 import { fast, observingFetch, release, serverWithFeatures, waitFor } from './helpers.js';
 import type { TestServer } from './helpers.js';
 
@@ -193,5 +195,39 @@ describe('the server away', () => {
     await setDarkMode(!current);
     await waitFor(() => client!.stats().snapshotsApplied === 2 && client!.boolean('dark-mode', context, current) === !current, 3000, 'a full snapshot after the gap');
     expect(client.stats().streamConnections).toBe(2);
+  });
+
+  it('tells OpenFeature: Stale while the server is away, Ready when it is back, evaluations unharmed', async () => {
+    client = createGantryClient({ url: server.url, token, ...fast });
+    await OpenFeature.setProviderAndWait(new GantryProvider(client));
+    const flags = OpenFeature.getClient();
+    const seen: string[] = [];
+    for (const event of [ProviderEvents.Stale, ProviderEvents.Ready, ProviderEvents.Error]) flags.addHandler(event, () => seen.push(event));
+    const before = await flags.getBooleanValue('dark-mode', false, context);
+    await server.stop();
+    try {
+      await waitFor(() => seen.includes(ProviderEvents.Stale), 3000, 'Stale');
+      expect(flags.providerStatus).toBe(ProviderStatus.STALE);
+      const details = await flags.getBooleanDetails('dark-mode', !before, context);
+      expect(details.value).toBe(before);
+      expect(details.errorCode).toBeUndefined();
+    } finally {
+      await server.start();
+    }
+    await waitFor(() => seen.at(-1) === ProviderEvents.Ready, 3000, 'Ready');
+    expect(flags.providerStatus).toBe(ProviderStatus.READY);
+    // OpenFeature runs a Ready handler at once when the provider is ready already: hence the first.
+    expect(seen).toEqual([ProviderEvents.Ready, ProviderEvents.Stale, ProviderEvents.Ready]);
+    await OpenFeature.close();
+  });
+
+  it('tells OpenFeature it is stale when it starts from a bootstrap with the server away', async () => {
+    const snapshot = { environment: 'production', revision: 1, features: {}, segments: {} };
+    const provider = new GantryProvider({ url: 'http://127.0.0.1:9', token, bootstrap: { snapshot }, ...fast });
+    await OpenFeature.setProviderAndWait(provider);
+    await waitFor(() => OpenFeature.getClient().providerStatus === ProviderStatus.STALE, 3000, 'STALE');
+    expect(await OpenFeature.getClient().getBooleanDetails('anything', true)).toMatchObject({ value: true, errorCode: 'FLAG_NOT_FOUND' });
+    await OpenFeature.close();
+    expect(provider.client.status).toBe('closed');
   });
 });

@@ -81,6 +81,13 @@ export class GantryProvider implements Provider {
   async initialize(): Promise<void> {
     try {
       await this.client.ready();
+      // Ready from a bootstrap with the server away: OpenFeature marks the provider ready when
+      // this resolves, so say it is stale right after.
+      if (this.client.status === 'stale') {
+        setImmediate(() => {
+          if (this.client.status === 'stale') this.events.emit(ProviderEvents.Stale, { message: 'serving the bootstrap snapshot: the server is away' });
+        });
+      }
     } finally {
       this.#initialised = true;
     }
