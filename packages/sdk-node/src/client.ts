@@ -294,7 +294,8 @@ export class GantryClient {
     if (!bootstrap) return;
     if ('file' in bootstrap && bootstrap.persist) this.#persister = new SnapshotPersister(bootstrap.file, (error) => this.#reportError(error));
     const read = 'file' in bootstrap ? readBootstrapFile(bootstrap.file) : { value: bootstrap.snapshot };
-    if ('error' in read) this.#reportError(read.error);
+    // Reported a moment later, so that listeners added right after creation hear about it.
+    if ('error' in read) queueMicrotask(() => this.#reportError(read.error));
     else this.#handle(this.#state.offer(read.value, 'bootstrap'), 'bootstrap', false);
   }
 
@@ -320,7 +321,9 @@ export class GantryClient {
     if (patch) this.#counters.patchesApplied += 1;
     else this.#counters.snapshotsApplied += 1;
     if (outcome.kind === 'degraded') {
-      this.#reportError(new GantryError('snapshot', `${what} has problems; the features concerned answer PARSE_ERROR: ${describeProblems(outcome.problems)}`));
+      const error = new GantryError('snapshot', `${what} has problems; the features concerned answer PARSE_ERROR: ${describeProblems(outcome.problems)}`);
+      if (source === 'bootstrap') queueMicrotask(() => this.#reportError(error));
+      else this.#reportError(error);
     }
     const valid = this.#state.validSnapshot;
     if (source === 'server' && valid && this.#persister) this.#persister.save(valid);

@@ -6,7 +6,7 @@ import { runEvaluationCases } from '@gantry/core';
 import type { CaseEvaluatorFactory, EvaluationCase, EvaluationCasesFile, JsonStructure } from '@gantry/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGantryClient } from '../src/index.js';
-import type { GantryClient, GantryClientOptions } from '../src/index.js';
+import type { GantryClient, GantryClientOptions, GantryError } from '../src/index.js';
 
 const file = createRequire(import.meta.url)('@gantry/core/test-vectors/evaluation-cases.json') as EvaluationCasesFile;
 const clients: GantryClient[] = [];
@@ -66,11 +66,16 @@ describe("core's shared evaluation cases through the SDK", () => {
     expect(outcomes).toHaveLength(file.cases.length);
   });
 
-  it('reports a malformed bootstrap as an error event and still evaluates without throwing', () => {
-    const errors: string[] = [];
-    const client = createGantryClient({ offline: true, bootstrap: { snapshot: file.snapshots['broken'] }, logger: { warn: (m) => errors.push(m) } });
+  it('reports a malformed bootstrap as an error event and still evaluates without throwing', async () => {
+    const warnings: string[] = [];
+    const client = createGantryClient({ offline: true, bootstrap: { snapshot: file.snapshots['broken'] }, logger: { warn: (m) => warnings.push(m) } });
     clients.push(client);
-    expect(errors.join('\n')).toMatch(/snapshot: the bootstrap snapshot has problems; the features concerned answer PARSE_ERROR/);
+    const errors: GantryError[] = [];
+    client.on('error', (e) => errors.push(e));
+    await Promise.resolve();
+    expect(errors.map((e) => e.code)).toEqual(['snapshot']);
+    expect(errors[0]?.message).toMatch(/^the bootstrap snapshot has problems; the features concerned answer PARSE_ERROR: \/segments\/broken-segment\/.*\(and \d+ more\)$/);
+    expect(warnings).toEqual([]);
     expect(client.booleanDetails('bad-weights', { targetingKey: 'u1' }, true)).toMatchObject({ value: true, reason: 'ERROR', errorCode: 'PARSE_ERROR' });
     expect(client.booleanDetails('healthy', { targetingKey: 'u1' }, false)).toMatchObject({ value: true, reason: 'STATIC' });
   });

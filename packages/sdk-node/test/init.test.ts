@@ -100,18 +100,18 @@ describe('bounded initialisation', () => {
   });
 
   it('reports an unreadable bootstrap file as an error and still starts from the server', async () => {
-    const file = join(directory, 'garbage.json');
-    writeFileSync(file, '{ not json');
-    const errors: GantryError[] = [];
-    const client = createGantryClient({ url: server.url, token, bootstrap: { file: join(directory, 'missing.json') }, ...fast, logger: { warn: () => {} } });
-    track(client);
-    const second = track(createGantryClient({ url: server.url, token, bootstrap: { file }, ...fast }));
-    second.on('error', (e) => errors.push(e));
-    await client.ready();
-    await second.ready();
-    expect(second.boolean('dark-mode', { targetingKey: 'u1' }, false)).toBe(true);
-    // The file was read in the constructor, before the listener: its error went to the logger; a bad write goes to listeners.
-    expect(errors.filter((e) => e.code !== 'bootstrap')).toEqual([]);
+    const garbage = join(directory, 'garbage.json');
+    writeFileSync(garbage, '{ not json');
+    for (const [file, message] of [[garbage, /is not JSON/], [join(directory, 'missing.json'), /could not read/]] as const) {
+      const errors: GantryError[] = [];
+      const client = track(createGantryClient({ url: server.url, token, bootstrap: { file }, ...fast }));
+      client.on('error', (e) => errors.push(e));
+      expect(client.booleanDetails('dark-mode', {}, false).errorCode).toBe('PROVIDER_NOT_READY');
+      expect(await client.ready()).toMatchObject({ source: 'server' });
+      expect(client.boolean('dark-mode', { targetingKey: 'u1' }, false)).toBe(true);
+      expect(errors.map((e) => e.code)).toEqual(['bootstrap']);
+      expect(errors[0]?.message).toMatch(message);
+    }
   });
 
   it('refuses options that cannot work, and settles ready() as closed when closed first', async () => {
