@@ -4,6 +4,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { agentsRoutes } from './agents/routes.js';
+import { createAgentsService } from './agents/service.js';
 import { artifactsRoutes } from './artifacts/routes.js';
 import { createArtifactsService } from './artifacts/service.js';
 import { auditRoutes } from './audit/routes.js';
@@ -11,11 +13,14 @@ import { createAuditService } from './audit/service.js';
 import { authRoutes } from './auth/routes.js';
 import { createAuthService, type AuthService } from './auth/service.js';
 import type { Database } from './db/database.js';
+import { scriptBaseEnvironment } from './config/config.js';
+import { startDeploymentController } from './deployments/controller.js';
 import { deploymentsRoutes } from './deployments/routes.js';
+import { createScriptRunner } from './deployments/scripts.js';
 import { createDeploymentsService } from './deployments/service.js';
 import { environmentsRoutes } from './environments/routes.js';
 import { createEnvironmentsService } from './environments/service.js';
-import { registerAuth } from './http/auth.js';
+import { registerAuth, systemActor } from './http/auth.js';
 import { registerProblemHandlers } from './http/problem.js';
 import { createValidatorCompiler } from './http/validation.js';
 import { registerMetrics } from './metrics/metrics.js';
@@ -25,6 +30,8 @@ import { ofrepRoutes } from './ofrep/routes.js';
 import { releasesRoutes } from './releases/routes.js';
 import { startReleaseScheduler } from './releases/scheduler.js';
 import { createReleasesService } from './releases/service.js';
+import { runSpecsRoutes } from './runspecs/routes.js';
+import { createRunSpecsService } from './runspecs/service.js';
 import { sdkRoutes } from './sdk/routes.js';
 import { createStreamHub } from './sdk/stream.js';
 import { segmentsRoutes } from './segments/routes.js';
@@ -42,7 +49,7 @@ export interface AppOptions {
   /** Origins browsers may call OFREP and the browser SDK routes from; `*` by default (they carry bearer tokens, never cookies). */
   corsOrigins?: string[] | '*';
   /** Controllers and streams, tunable for tests. */
-  timings?: { heartbeatMs?: number; schedulerMs?: number };
+  timings?: { heartbeatMs?: number; schedulerMs?: number; controllerMs?: number };
 }
 
 export interface GantryApp {
@@ -53,6 +60,7 @@ export interface GantryApp {
 }
 
 export const bodyLimit = 1024 * 1024;
+const systemCaller = { actor: systemActor, requestId: 'system' };
 
 /** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
 export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*' }: AppOptions): Promise<GantryApp> {
@@ -73,7 +81,12 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   const environments = createEnvironmentsService(db, audit);
   const auth = createAuthService(db, audit, { environmentExists: (name) => environments.get(name).then(() => true, () => false) });
   const artifacts = createArtifactsService(db, audit, services);
-  const deployments = createDeploymentsService(db, audit, services, environments, artifacts);
+  const runSpecs = createRunSpecsService(db, audit, services);
+  const deployments = createDeploymentsService(db, audit, services, environments, artifacts, {
+    runSpec: async (q, service) => (await runSpecs.current(q, service))?.spec,
+  });
+  const agents = createAgentsService(db, audit);
+  await agents.start(databaseUrl);
   const releases = createReleasesService(db, audit);
   // Segments and features refer to each other (rules use segments; a used segment cannot go).
   const segments = createSegmentsService(db, audit, { environments, referencingFeatures: (q, env, key) => features.referencing(q, env, key) });
@@ -81,11 +94,17 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   const snapshots = createSnapshotService(db);
   await snapshots.start(databaseUrl);
   const hub = createStreamHub(snapshots, { heartbeatMs: timings.heartbeatMs ?? 15_000, maxBufferedBytes: 8 * 1024 * 1024 });
+  const deploymentController = startDeploymentController({
+    db, deployments, agents, runSpecs, artifacts, scripts: createScriptRunner(scriptBaseEnvironment()), intervalMs: timings.controllerMs ?? 500,
+    log: (e) => app.log.error({ err: e }, 'deployment controller'),
+  });
   const scheduler = startReleaseScheduler(db, releases, features, { intervalMs: timings.schedulerMs ?? 1000, onError: (e) => app.log.error({ err: e }, 'release scheduler') });
   // Streams never end by themselves: end them before the server waits for open connections.
   app.addHook('preClose', async () => {
     scheduler.stop();
+    deploymentController.stop();
     hub.close();
+    await agents.stop();
   });
   app.addHook('onClose', async () => {
     await snapshots.stop();
@@ -137,6 +156,8 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await api.register(segmentsRoutes(segments));
     await api.register(releasesRoutes(releases));
     await api.register(sdkRoutes(snapshots, hub, db));
+    await api.register(runSpecsRoutes(runSpecs));
+    await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines)));
   }, { prefix: '/api/v1' });
   await app.register(ofrepRoutes(snapshots), { prefix: '/ofrep/v1' });
 

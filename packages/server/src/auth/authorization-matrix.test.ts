@@ -61,6 +61,15 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin
   'GET /api/v1/sdk/stream': 'sdk-server',
   'GET /api/v1/sdk/changes': 'sdk-client',
   'POST /api/v1/sdk/events': 'sdk-client',
+  'POST /api/v1/deployments/{id}/promote': 'deploy',
+  'POST /api/v1/deployments/{id}/abort': 'deploy',
+  'PUT /api/v1/services/{service}/run-spec': 'admin',
+  'GET /api/v1/services/{service}/run-spec': 'read',
+  'POST /api/v1/agents': 'agent',
+  'GET /api/v1/agents': 'read',
+  'GET /api/v1/agents/{id}/desired': 'agent',
+  'POST /api/v1/agents/{id}/status': 'agent',
+  'POST /api/v1/agents/{id}/logs': 'agent',
   'POST /ofrep/v1/evaluate/flags/{key}': 'sdk-client',
   'POST /ofrep/v1/evaluate/flags': 'sdk-client',
   'GET /ofrep/v1/configuration': 'sdk-client',
@@ -68,7 +77,7 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin
 
 const grants: Record<string, string[]> = {
   admin: ['read', 'deploy', 'release', 'admin'], ci: ['read', 'deploy'], read: ['read'],
-  'sdk-server': ['sdk-server', 'sdk-client'], 'sdk-client': ['sdk-client'],
+  'sdk-server': ['sdk-server', 'sdk-client'], 'sdk-client': ['sdk-client'], agent: ['agent'],
 };
 
 let t: TestApp;
@@ -80,6 +89,7 @@ beforeAll(async () => {
   for (const scope of ['admin', 'ci', 'read']) tokens[scope] = await t.token(scope);
   tokens['sdk-server'] = await t.token('sdk-server:staging');
   tokens['sdk-client'] = await t.token('sdk-client:staging');
+  tokens.agent = await t.token('agent:staging');
   tokens.revoked = await t.token('admin', 'soon-revoked');
   const list = (await t.call('GET', '/api/v1/tokens')).json().items as { id: string; name: string }[];
   await t.call('DELETE', `/api/v1/tokens/${list.find((x) => x.name === 'soon-revoked')!.id}`);
@@ -96,7 +106,7 @@ function documentedRoutes(): string[] {
 }
 
 const sample = (path: string) => path
-  .replace('{id}', path.startsWith('/api/v1/tokens') ? randomUUID() : path.startsWith('/api/v1/builds') ? 'b-1.4.0' : '1')
+  .replace('{id}', path.startsWith('/api/v1/tokens') || path.startsWith('/api/v1/agents') ? randomUUID() : path.startsWith('/api/v1/builds') ? 'b-1.4.0' : '1')
   .replace(/\{(name|service)\}/, path.includes('environments') ? 'staging' : 'checkout-api')
   .replace('{environment}', 'staging').replace('{key}', path.includes('segments') ? 'beta' : 'dark-mode')
   .replace('{version}', '1.4.0').replace('{label}', 'candidate');
@@ -106,7 +116,7 @@ describe('authorization matrix', () => {
     expect(documentedRoutes().sort()).toEqual(Object.keys(expected).sort());
   });
 
-  const credentials = ['none', 'malformed', 'unknown', 'revoked', 'expired', 'read', 'ci', 'admin', 'sdk-server', 'sdk-client'] as const;
+  const credentials = ['none', 'malformed', 'unknown', 'revoked', 'expired', 'read', 'ci', 'admin', 'sdk-server', 'sdk-client', 'agent'] as const;
   for (const [route, permission] of Object.entries(expected)) {
     it(`${route} needs ${permission}`, async () => {
       const [method, path] = route.split(' ') as ['GET', string];

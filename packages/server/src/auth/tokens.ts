@@ -2,10 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Scopes: `admin`, `ci` and `read` for people and pipelines; `sdk-server:<env>` (the whole flag
- * snapshot of one environment) and `sdk-client:<env>` (evaluations for a given context only).
+ * snapshot of one environment), `sdk-client:<env>` (evaluations for a given context only) and
+ * `agent:<env>` (a host agent of one environment).
  */
-export const scopePattern = /^(admin|ci|read|sdk-(server|client):[a-z0-9][a-z0-9-]{0,62})$/;
-export const scopeDescription = 'admin, ci, read, sdk-server:<environment> or sdk-client:<environment>';
+export const scopePattern = /^(admin|ci|read|(sdk-server|sdk-client|agent):[a-z0-9][a-z0-9-]{0,62})$/;
+export const scopeDescription = 'admin, ci, read, sdk-server:<environment>, sdk-client:<environment> or agent:<environment>';
 
 const permissionsOf: Record<string, ReadonlySet<string>> = {
   admin: new Set(['read', 'deploy', 'release', 'admin']),
@@ -13,6 +14,7 @@ const permissionsOf: Record<string, ReadonlySet<string>> = {
   read: new Set(['read']),
   'sdk-server': new Set(['sdk-server', 'sdk-client']),
   'sdk-client': new Set(['sdk-client']),
+  agent: new Set(['agent']),
 };
 
 /** `sdk-server:production` → { kind: 'sdk-server', environment: 'production' } */

@@ -42,3 +42,11 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, strin
   const dataDir = pick(flags.dataDir, 'GANTRY_DATA_DIR') ?? '.gantry';
   return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins };
 }
+
+/** What commands run by the server (scripts, acceptance checks) inherit: enough to find programs, no secrets. */
+export function scriptBaseEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR']) if (env[name]) out[name] = env[name]!;
+  out.PATH ??= '/usr/local/bin:/usr/bin:/bin';
+  return out;
+}

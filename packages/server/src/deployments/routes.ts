@@ -116,6 +116,19 @@ export const deploymentsRoutes = (deployments: DeploymentsService, db: Database)
     return { state: deployment.state, items };
   });
 
+  app.post('/deployments/:id/promote', {
+    config: { permission: 'deploy' },
+    schema: { tags: ['deployments'], summary: 'End the current pause of a deployment Gantry runs (a canary `pause {}` waits for this)', params: Id, response: { 200: Deployment, ...problemResponses } },
+  }, async (request) => deployments.promote(callerOf(request), request.params.id));
+
+  app.post('/deployments/:id/abort', {
+    config: { permission: 'deploy' },
+    schema: {
+      tags: ['deployments'], summary: 'Stop a deployment Gantry runs and roll it back', params: Id,
+      body: Type.Object({ reason: Reason }, { additionalProperties: false }), response: { 200: Deployment, ...problemResponses },
+    },
+  }, async (request) => deployments.abort(callerOf(request), request.params.id, request.body.reason));
+
   app.post('/rollbacks', {
     config: { permission: 'deploy' },
     schema: {

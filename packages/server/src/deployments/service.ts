@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/service.js';
 import { isPgError, PgError, type Database, type Queryable } from '../db/database.js';
 import type { EnvironmentsService } from '../environments/service.js';
 import type { Caller } from '../http/auth.js';
+import type { RunSpec } from '../runspecs/schema.js';
 import type { ServicesService } from '../services/service.js';
 import { etagOf } from '../http/etag.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
@@ -12,7 +13,7 @@ import { canMove, isTerminal, type DeploymentState } from './state-machine.js';
 import { deploymentStore, type DeploymentFilter, type DeploymentRow, type NewDeployment } from './store.js';
 
 export const strategies = ['recreate', 'rolling', 'blue-green', 'canary'] as const;
-export const drivers = ['external'] as const;
+export const drivers = ['external', 'agent', 'script'] as const;
 
 export interface Deployment {
   id: number;
@@ -68,10 +69,17 @@ export interface DeploymentsService {
   appendLogs(caller: Caller, id: number, lines: { level?: string; message: string }[]): Promise<void>;
   logs(id: number, afterId: number, limit: number): Promise<LogLine[]>;
   countByState(): Promise<{ state: string; n: number }[]>;
+  /** For the controller: a state change inside its transaction, logged, audited, freeing the slot when terminal. */
+  transition(q: Queryable, caller: Caller, id: number, to: DeploymentState, message: string): Promise<Deployment>;
+  /** Ends a paused step early (`pause` without a duration waits for this). */
+  promote(caller: Caller, id: number): Promise<Deployment>;
+  /** Fails a deployment that Gantry is running; the controller then rolls it back. */
+  abort(caller: Caller, id: number, reason: string): Promise<Deployment>;
 }
 
 export function createDeploymentsService(
   db: Database, audit: AuditService, services: ServicesService, environments: EnvironmentsService, artifacts: ArtifactsService,
+  deps: { runSpec(q: Queryable, service: string): Promise<RunSpec | undefined> } = { runSpec: async () => undefined },
 ): DeploymentsService {
   async function load(q: Queryable, id: number, forUpdate = false): Promise<DeploymentRow> {
     const row = await deploymentStore.get(q, id, forUpdate);
@@ -114,7 +122,11 @@ export function createDeploymentsService(
   }
 
   async function move(caller: Caller, id: number, revision: number | undefined, to: DeploymentState, message: string | undefined, action: string, extra: { approvedBy?: string } = {}) {
-    return db.tx(async (q) => {
+    return db.tx((q) => transition(q, caller, id, revision, to, message, action, extra));
+  }
+
+  async function transition(q: Queryable, caller: Caller, id: number, revision: number | undefined, to: DeploymentState, message: string | undefined, action: string, extra: { approvedBy?: string } = {}) {
+    {
       const before = await load(q, id, true);
       if (revision !== undefined && before.revision !== revision) throw new PreconditionFailedError(etagOf(before.revision));
       if (before.state === to && !isTerminal(to)) {
@@ -133,7 +145,7 @@ export function createDeploymentsService(
       await audit.record(q, caller, action, { type: 'deployment', id: String(id) }, toDeployment(before), after);
       if (isTerminal(to)) await promoteQueued(q, caller, before.service, before.environment);
       return after;
-    });
+    }
   }
 
   return {
@@ -145,6 +157,11 @@ export function createDeploymentsService(
         const previousOk = environment.policy.requirePreviousSuccess && environment.previous
           ? await deploymentStore.hasSucceeded(q, input.service, environment.previous, input.version) : undefined;
         checkPolicy(environment, artifact, previousOk);
+        if (input.driver === 'agent' || input.driver === 'script') {
+          const spec = await deps.runSpec(q, input.service);
+          if (!spec) throw new AppError(409, 'run_spec_missing', `the ${input.driver} driver runs ${input.service} from its run specification, and it has none: PUT /api/v1/services/${input.service}/run-spec`);
+          if (input.driver === 'script' && !spec.scripts) throw new AppError(409, 'run_spec_missing', `the script driver needs scripts in ${input.service}'s run specification`);
+        }
         return insert(q, caller, {
           service: input.service, environment: input.environment, artifact_id: artifact.id, version: artifact.version,
           strategy: input.strategy ?? 'recreate', driver: input.driver ?? 'external', kind: 'deploy', rollback_of: null,
@@ -203,6 +220,30 @@ export function createDeploymentsService(
       return (await deploymentStore.logs(db, id, afterId, limit)).map((l) => ({ id: l.id, at: l.at.toISOString(), level: l.level, message: l.message }));
     },
     countByState: () => deploymentStore.countByState(db),
+    transition: (q, caller, id, to, message) => transition(q, caller, id, undefined, to, message, `deployment.${to}`),
+    async promote(caller, id) {
+      return db.tx(async (q) => {
+        const d = await load(q, id, true);
+        if (d.driver === 'external' || !['running', 'verifying'].includes(d.state) || !d.plan) {
+          throw new AppError(409, 'invalid_transition', `deployment ${id} is ${d.state}${d.driver === 'external' ? ' and run outside Gantry' : ''}: nothing to promote`);
+        }
+        await deploymentStore.setPlan(q, id, { ...d.plan, promoted: d.step }, d.step, d.step_started_at);
+        await deploymentStore.appendLog(q, id, [{ level: 'info', message: `promoted by ${caller.actor.label} at step ${d.step + 1}` }]);
+        await audit.record(q, caller, 'deployment.promoted', { type: 'deployment', id: String(id) }, { step: d.step }, { step: d.step, promoted: true });
+        return toDeployment((await load(q, id))!);
+      });
+    },
+    async abort(caller, id, reason) {
+      return db.tx(async (q) => {
+        const d = await load(q, id, true);
+        if (d.driver === 'external') throw new AppError(409, 'invalid_transition', `deployment ${id} is run outside Gantry: report its outcome instead`);
+        if (isTerminal(d.state)) throw new AppError(409, 'invalid_transition', `deployment ${id} is ${d.state} already`);
+        await deploymentStore.setPlan(q, id, { ...(d.plan ?? { steps: [], previous: null, entered: -1 }), abort: reason }, d.step, d.step_started_at);
+        await deploymentStore.appendLog(q, id, [{ level: 'warn', message: `abort requested by ${caller.actor.label}: ${reason}` }]);
+        await audit.record(q, caller, 'deployment.abort-requested', { type: 'deployment', id: String(id) }, null, { reason });
+        return toDeployment((await load(q, id))!);
+      });
+    },
   };
 }
 

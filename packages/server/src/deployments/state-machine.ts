@@ -11,7 +11,7 @@ const edges: Record<DeploymentState, readonly DeploymentState[]> = {
   pending: ['approved', 'failed'],
   approved: ['running', 'succeeded', 'failed'],
   running: ['verifying', 'succeeded', 'failed', 'rolled-back'],
-  verifying: ['succeeded', 'failed', 'rolled-back'],
+  verifying: ['running', 'succeeded', 'failed', 'rolled-back'],
   succeeded: [],
   failed: [],
   'rolled-back': [],

@@ -23,6 +23,11 @@ export interface DeploymentRow {
   started_at: Date | null;
   finished_at: Date | null;
   updated_at: Date;
+  plan: (import('./plans.js').Plan & { abort?: string }) | null;
+  step: number;
+  step_started_at: Date | null;
+  previous_version: string | null;
+  analysis: unknown[];
 }
 
 export type NewDeployment = Pick<DeploymentRow,
@@ -95,6 +100,23 @@ export const deploymentStore = {
        WHERE id = $1 RETURNING *`,
       [id, state, fields.message ?? null, fields.approvedBy ?? null]);
     return rows[0]!;
+  },
+  async setPlan(q: Queryable, id: number, plan: unknown, step: number, stepStartedAt: Date | null, previousVersion?: string | null): Promise<void> {
+    await q.query(
+      `UPDATE deployments SET plan = $2, step = $3, step_started_at = $4, previous_version = coalesce($5, previous_version), updated_at = clock_timestamp() WHERE id = $1`,
+      [id, JSON.stringify(plan), step, stepStartedAt, previousVersion ?? null]);
+  },
+  async addAnalysis(q: Queryable, id: number, outcome: unknown): Promise<void> {
+    await q.query(`UPDATE deployments SET analysis = analysis || $2::jsonb WHERE id = $1`, [id, JSON.stringify([outcome])]);
+  },
+  /** Deployments Gantry runs itself that are not finished, oldest first. */
+  async controlled(q: Queryable): Promise<number[]> {
+    return (await q.query<{ id: number }>(
+      `SELECT id FROM deployments WHERE driver <> 'external' AND state IN ('approved', 'running', 'verifying') ORDER BY id`)).rows.map((r) => r.id);
+  },
+  async lockControlled(q: Queryable, id: number): Promise<DeploymentRow | undefined> {
+    return (await q.query<DeploymentRow>(
+      `SELECT * FROM deployments WHERE id = $1 AND state IN ('approved', 'running', 'verifying') FOR UPDATE SKIP LOCKED`, [id])).rows[0];
   },
   async countByState(q: Queryable): Promise<{ state: string; n: number }[]> {
     return (await q.query<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM deployments GROUP BY state')).rows;

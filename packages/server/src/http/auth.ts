@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, UnauthorizedError } from './errors.js';
 
 /** What a route needs. `public` is for /healthz and the API document only. */
-export type Permission = 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client';
+export type Permission = 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client' | 'agent';
 
 export interface Actor {
   tokenId: string;

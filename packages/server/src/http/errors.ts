@@ -83,6 +83,9 @@ export const errorCodes: Record<string, readonly [status: number, fix: string]> 
   segment_in_use: [409, 'Remove the segment from the rules of the features the message names, then delete it.'],
   prerequisite_cycle: [409, 'Features may not require each other in a circle; remove one prerequisite of the cycle the message shows.'],
   release_not_scheduled: [409, 'Only a scheduled release can be cancelled; an applied one is undone by another release.'],
+  agent_not_found: [404, 'The agent id is not registered; agents register themselves with `POST /api/v1/agents`.'],
+  run_spec_not_found: [404, 'Give the service a run specification first: `PUT /api/v1/services/{service}/run-spec`.'],
+  run_spec_missing: [409, 'Deployments that Gantry runs (agent or script driver) need the service\'s run specification (with `scripts` for the script driver).'],
   precondition_failed: [412, 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.'],
   internal_error: [500, 'Something failed inside Gantry; the log line with the same request id says what.'],
 };
