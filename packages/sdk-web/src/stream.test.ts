@@ -26,7 +26,9 @@ function countingFetch(missing?: string) {
     const path = new URL(String(input)).pathname;
     calls[path] = (calls[path] ?? 0) + 1;
     if (path === missing) return new Response('{"code":"not_found"}', { status: 404 });
-    return globalThis.fetch(input, init);
+    const res = await globalThis.fetch(input, init);
+    if (missing) console.log('DBG', Date.now() % 100000, path, res.status, res.headers.get('etag'));
+    return res;
   };
   return { calls, fetch };
 }
@@ -84,8 +86,11 @@ describe('change stream', () => {
     const { calls, fetch } = countingFetch(CHANGES);
     const c = client({ pollIntervalMs: 1000, fetch });
     await c.ready();
+    c.on('status', (e) => console.log('DBG status', Date.now() % 100000, JSON.stringify(e)));
     const change = next<ChangeEvent>((h) => c.on('change', h), 5000);
+    console.log('DBG release', Date.now() % 100000);
     await release(server, 'later', { action: 'on' });
+    console.log('DBG released', Date.now() % 100000);
     expect(await change).toEqual({ keys: ['later'], cause: 'refresh' });
     expect(calls[CHANGES]).toBe(1);
     await release(server, 'later', { action: 'off' });

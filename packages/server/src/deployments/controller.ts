@@ -1,4 +1,4 @@
-import type { Placement, PlacementVersion } from '../agents/placement.js';
+import type { PlacementVersion } from '../agents/placement.js';
 import { routesFor, runsOn } from '../agents/placement.js';
 import type { Agent, AgentsService } from '../agents/service.js';
 import type { ArtifactsService } from '../artifacts/service.js';

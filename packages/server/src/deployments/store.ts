@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import type { Plan } from './plans.js';
 import type { DeploymentState } from './state-machine.js';
 
 export interface DeploymentRow {
@@ -23,7 +24,7 @@ export interface DeploymentRow {
   started_at: Date | null;
   finished_at: Date | null;
   updated_at: Date;
-  plan: (import('./plans.js').Plan & { abort?: string }) | null;
+  plan: (Plan & { abort?: string }) | null;
   step: number;
   step_started_at: Date | null;
   previous_version: string | null;
