@@ -1,5 +1,6 @@
 export * from './router/index.js';
 export * from './supervisor/index.js';
 export * from './health/index.js';
+export * from './agent/index.js';
 export { AgentError, RouteTableError, SupervisorError, type SupervisorErrorCode } from './errors.js';
 export { defaultChildEnvironment, INHERITED_VARIABLES } from './config/env.js';

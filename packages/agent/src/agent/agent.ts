@@ -1,0 +1,431 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { defaultChildEnvironment } from '../config/env.js';
+import { AgentError } from '../errors.js';
+import { createSupervisor, type Supervisor } from '../supervisor/supervisor.js';
+import type { LogLine } from '../supervisor/types.js';
+import { ArtifactStore } from './artifacts.js';
+import { Backoff } from './backoff.js';
+import { AgentApiError, createApiClient, type ApiClient, type Registration } from './client.js';
+import { Converger } from './converge.js';
+import { parseDesiredState } from './desired.js';
+import { LogShipper } from './log-shipper.js';
+import { readJson, writeJsonAtomic } from './persist.js';
+import type { DesiredState, ServiceReport, StatusReport } from './types.js';
+
+const { version: AGENT_VERSION } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+export interface AgentLogEntry {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export interface AgentOptions {
+  /** The Gantry server, e.g. `https://gantry.example.com`. */
+  server: string;
+  /** A token of scope `agent:<environment>`; sent to the server only, never to artifact URLs or processes. */
+  token: string;
+  /** This host's name, unique in its environment; registering again with it gets the same id back. */
+  name: string;
+  /** When given, the token's environment must be this one (otherwise the agent stops with `environment_mismatch`). */
+  environment?: string;
+  /** Where the agent keeps its id, the last desired state, artifacts, and its supervisor's state and logs. */
+  stateDir: string;
+  /** Address the routers listen on (default `127.0.0.1`; `0.0.0.0` to serve other hosts). */
+  host?: string;
+  /** Used for the API and for `http(s)://` artifacts (default: the global `fetch`). */
+  fetch?: typeof fetch;
+  /** Status report interval (default 2 000 ms); a report is also sent at once after converging. */
+  reportIntervalMs?: number;
+  /** Long-poll wait for desired state (default 25 s). */
+  pollWaitSeconds?: number;
+  /** The agent's own diagnostics (default: none). */
+  log?: (entry: AgentLogEntry) => void;
+  /** How long a new version may take to become healthy before it is `failed` (default 60 000 ms). */
+  healthTimeoutMs?: number;
+  /** Limit for fetching one artifact (default 600 000 ms). */
+  artifactTimeoutMs?: number;
+  /** Upper bound of the retry backoff while the server is away (default 10 000 ms). */
+  maxBackoffMs?: number;
+  /** Retry interval after the server refused the token (401/403) once the agent had registered (default 60 000 ms). */
+  refusedRetryMs?: number;
+  /** Log lines kept while the server is away (default 10 000; older ones are dropped and counted). */
+  maxBufferedLogLines?: number;
+  /** How often process output is shipped (default 1 000 ms). */
+  logFlushMs?: number;
+  /** Reported hostname (default: the machine's). */
+  hostname?: string;
+}
+
+/** What `status()` shows: the connection, the revisions, and what runs. */
+export interface AgentStatus {
+  id: string | undefined;
+  name: string;
+  environment: string | undefined;
+  /** Registered in this run (the server knows this agent). */
+  registered: boolean;
+  /** The last call to the server got an answer. */
+  connected: boolean;
+  /** Revision of the desired state the agent holds (from the server or the state dir). */
+  desiredRevision: number | null;
+  /** Revision the last completed converge applied. */
+  appliedRevision: number | null;
+  lastError: string | null;
+  /** Set when the agent gave up talking to the server (token refused at registration, wrong environment). */
+  fatal: string | null;
+  logs: { buffered: number; shipped: number; dropped: number };
+  services: ServiceReport[];
+}
+
+export interface AgentEvents {
+  /** The server accepted the registration (at start, and again after the server forgot the agent). */
+  registered: (registration: Registration) => void;
+  /** A new desired state arrived. */
+  desired: (revision: number) => void;
+  /** A converge of a new desired revision completed. */
+  converged: (info: { revision: number }) => void;
+  /** A status report was accepted by the server. */
+  report: (report: StatusReport) => void;
+  /** Something went wrong that the agent retries (server away, invalid desired state, a failed report). */
+  error: (error: AgentError) => void;
+  /** The agent stopped talking to the server for good: the token was refused, or belongs to another environment. Processes and routers keep running. */
+  fatal: (error: AgentError) => void;
+}
+
+/**
+ * The host agent: registers, long-polls its desired state, converges routers and processes to it,
+ * reports status and router counters, ships process output, and keeps serving while the server is away.
+ *
+ * @example
+ * const agent = createAgent({ server: 'https://gantry.example.com', token, name: 'host-1', stateDir: '/var/lib/gantry-agent' });
+ * agent.on('fatal', (error) => { console.error(error.message); void agent.stop({ keepProcesses: true }); });
+ * await agent.start(); // routes of the persisted desired state serve before the server answers
+ * process.on('SIGTERM', () => void agent.stop());
+ */
+export interface Agent {
+  /** Restore (adopt running processes, re-apply the persisted desired state), then talk to the server in the background. */
+  start(): Promise<void>;
+  /** Close the routers and stop every process; `keepProcesses` lets them run (as a crash would) for the next agent run to adopt. */
+  stop(options?: { keepProcesses?: boolean }): Promise<void>;
+  status(): AgentStatus;
+  on<E extends keyof AgentEvents>(event: E, listener: AgentEvents[E]): () => void;
+}
+
+class HostAgent implements Agent {
+  private readonly api: ApiClient;
+  private readonly stateDir: string;
+  private readonly listeners = new Map<keyof AgentEvents, Set<(...args: unknown[]) => void>>();
+  private readonly abort = new AbortController();
+  private readonly logs: LogShipper;
+  private supervisor: Supervisor | undefined;
+  private converger: Converger | undefined;
+  private id: string | undefined;
+  private environment: string | undefined;
+  private registered = false;
+  private everRegistered = false;
+  private connected = false;
+  private lastError: string | null = null;
+  private fatal: string | null = null;
+  private desired: DesiredState | undefined;
+  private etag: string | undefined;
+  private appliedRevision: number | null = null;
+  private reconciling: Promise<void> | undefined;
+  private again = false;
+  private lastSignature = '';
+  private reporting = false;
+  private timers: NodeJS.Timeout[] = [];
+  private healthTimer: NodeJS.Timeout | undefined;
+  private polling: Promise<void> | undefined;
+  private state: 'new' | 'started' | 'stopping' | 'stopped' = 'new';
+  private stopped: Promise<void> | undefined;
+
+  constructor(private readonly options: AgentOptions) {
+    if (!options.server || !/^https?:\/\//i.test(options.server)) throw new AgentError('invalid_options', 'server must be an http(s):// URL', 400);
+    if (!options.token) throw new AgentError('invalid_options', 'token is required', 400);
+    if (!options.name) throw new AgentError('invalid_options', 'name is required', 400);
+    if (!options.stateDir) throw new AgentError('invalid_options', 'stateDir is required', 400);
+    this.stateDir = options.stateDir;
+    this.api = createApiClient({ server: options.server, token: options.token, fetch: options.fetch ?? fetch });
+    this.logs = new LogShipper({
+      send: (lines) => this.api.logs(this.id!, lines, this.abort.signal),
+      maxBuffered: options.maxBufferedLogLines,
+      flushMs: options.logFlushMs,
+      onError: (err) => this.problem(err),
+    });
+  }
+
+  on<E extends keyof AgentEvents>(event: E, listener: AgentEvents[E]): () => void {
+    let set = this.listeners.get(event);
+    if (!set) this.listeners.set(event, (set = new Set()));
+    set.add(listener as (...args: unknown[]) => void);
+    return () => set.delete(listener as (...args: unknown[]) => void);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new AgentError('agent_started', 'an agent starts once; create a new one', 409);
+    this.state = 'started';
+    mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
+    const saved = readJson(this.file('agent.json')) as { id?: string; environment?: string } | undefined;
+    this.id = saved?.id;
+    this.environment = saved?.environment;
+    try {
+      const persisted = readJson(this.file('desired.json'));
+      if (persisted !== undefined) this.desired = parseDesiredState(persisted);
+    } catch (err) {
+      this.log('warn', `ignoring the persisted desired state: ${(err as Error).message}`);
+    }
+
+    const baseEnv = defaultChildEnvironment();
+    this.supervisor = createSupervisor({ stateDir: this.file('supervisor'), baseEnv, onLog: (line) => this.shipLine(line) });
+    this.converger = new Converger({
+      supervisor: this.supervisor,
+      artifacts: new ArtifactStore({ dir: this.file('artifacts'), fetch: this.options.fetch ?? fetch, baseEnv, timeoutMs: this.options.artifactTimeoutMs, signal: this.abort.signal }),
+      host: this.options.host ?? '127.0.0.1',
+      healthTimeoutMs: this.options.healthTimeoutMs ?? 60_000,
+      signal: this.abort.signal,
+      log: (level, message) => this.log(level, message),
+    });
+    const restored = await this.converger.restore();
+    if (restored.adopted.length + restored.restarted.length + restored.killed.length > 0) {
+      this.log('info', `restored: ${restored.adopted.length} instances adopted, ${restored.restarted.length} restarted, ${restored.killed.length} unknown processes stopped`);
+    }
+    this.supervisor.on('health', () => this.healthChanged());
+
+    this.polling = this.pollLoop();
+    const every = (ms: number, fn: () => void) => {
+      const timer = setInterval(fn, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.options.reportIntervalMs ?? 2_000, () => void this.report());
+    // A resync now and then: routers that could not listen are retried, missed health changes caught.
+    every(10_000, () => void this.reconcile());
+    if (this.desired) await this.reconcile();
+  }
+
+  stop({ keepProcesses = false }: { keepProcesses?: boolean } = {}): Promise<void> {
+    this.stopped ??= this.shutdown(keepProcesses);
+    return this.stopped;
+  }
+
+  status(): AgentStatus {
+    return {
+      id: this.id,
+      name: this.options.name,
+      environment: this.environment,
+      registered: this.registered,
+      connected: this.connected,
+      desiredRevision: this.desired?.revision ?? null,
+      appliedRevision: this.appliedRevision,
+      lastError: this.lastError,
+      fatal: this.fatal,
+      logs: { buffered: this.logs.buffered, shipped: this.logs.shipped, dropped: this.logs.dropped },
+      services: this.converger?.report() ?? [],
+    };
+  }
+
+  private async shutdown(keepProcesses: boolean): Promise<void> {
+    const wasStarted = this.state === 'started';
+    this.state = 'stopping';
+    for (const timer of this.timers) clearInterval(timer);
+    clearTimeout(this.healthTimer);
+    this.abort.abort();
+    if (!wasStarted) {
+      this.state = 'stopped';
+      return;
+    }
+    await this.polling;
+    // A reconcile under way ends early: fetches are aborted and waits for health give up.
+    await this.reconciling?.catch(() => {});
+    await this.converger!.shutdown({ keepProcesses });
+    this.logs.pause();
+    this.state = 'stopped';
+    this.log('info', keepProcesses ? 'stopped; processes left running' : 'stopped');
+  }
+
+  private async pollLoop(): Promise<void> {
+    const backoff = new Backoff(250, this.options.maxBackoffMs ?? 10_000);
+    const wait = this.options.pollWaitSeconds ?? 25;
+    while (this.state === 'started') {
+      try {
+        if (!this.registered) {
+          await this.register();
+        } else {
+          const answer = await this.api.desired(this.id!, this.etag, wait, this.abort.signal);
+          this.connected = true;
+          if (answer.changed) this.accept(answer.body, answer.etag);
+        }
+        backoff.reset();
+      } catch (err) {
+        if (this.state !== 'started') return;
+        const error = err instanceof AgentError ? err : new AgentError('agent_failure', String(err));
+        if (error instanceof AgentApiError && error.httpStatus !== 0) this.connected = true;
+        else this.connected = false;
+        if (error instanceof AgentApiError && error.httpStatus === 404 && this.registered) {
+          // The server forgot this agent (its database was replaced): register again.
+          this.registered = false;
+          this.problem(error);
+          continue;
+        }
+        if ((error instanceof AgentApiError && error.refused && !this.everRegistered) || error.code === 'environment_mismatch') {
+          this.fatal = error.message;
+          this.lastError = error.message;
+          this.log('error', error.message);
+          this.emit('fatal', error);
+          return;
+        }
+        this.problem(error);
+        const delay = error instanceof AgentApiError && error.refused ? (this.options.refusedRetryMs ?? 60_000) : backoff.next();
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  private async register(): Promise<void> {
+    const registration = await this.api.register({ name: this.options.name, hostname: this.options.hostname ?? osHostname(), version: AGENT_VERSION }, this.abort.signal);
+    if (this.options.environment && registration.environment && registration.environment !== this.options.environment) {
+      throw new AgentError('environment_mismatch', `the token belongs to environment "${registration.environment}", not "${this.options.environment}"`, 403);
+    }
+    this.id = registration.id;
+    this.environment = registration.environment;
+    writeJsonAtomic(this.file('agent.json'), { id: registration.id, name: this.options.name, environment: registration.environment, server: this.options.server });
+    this.registered = true;
+    this.everRegistered = true;
+    this.connected = true;
+    this.lastError = null;
+    this.logs.resume();
+    this.log('info', `registered as ${registration.id} in ${registration.environment}`);
+    this.emit('registered', registration);
+    void this.report();
+  }
+
+  private accept(body: unknown, etag: string | undefined): void {
+    let desired: DesiredState;
+    try {
+      desired = parseDesiredState(body);
+    } catch (err) {
+      // Not acted on; remember its tag so the long poll waits for the next change instead of spinning.
+      const revision = (body as { revision?: unknown } | null)?.revision;
+      this.etag = etag ?? (typeof revision === 'number' ? `"${revision}"` : this.etag);
+      this.problem(err);
+      return;
+    }
+    this.etag = etag ?? `"${desired.revision}"`;
+    if (this.desired && this.desired.revision === desired.revision && JSON.stringify(this.desired) === JSON.stringify(desired)) return;
+    writeJsonAtomic(this.file('desired.json'), desired);
+    this.desired = desired;
+    this.log('info', `desired state revision ${desired.revision}`);
+    this.emit('desired', desired.revision);
+    void this.reconcile();
+  }
+
+  /** Run a converge; one at a time, and a request during one runs one more pass with the latest desired state. */
+  private reconcile(): Promise<void> {
+    if (this.state !== 'started' || !this.desired) return Promise.resolve();
+    if (this.reconciling) {
+      this.again = true;
+      return this.reconciling;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.again = false;
+        const desired = this.desired!;
+        try {
+          await this.converger!.reconcile(desired);
+        } catch (err) {
+          this.problem(err);
+        }
+        if (this.state !== 'started') return;
+        if (this.appliedRevision !== desired.revision) {
+          this.appliedRevision = desired.revision;
+          this.emit('converged', { revision: desired.revision });
+        }
+        const signature = JSON.stringify([desired.revision, ...this.converger!.report().map((s) => [s.service, s.routesRevision, s.routes, s.error, s.versions.map((v) => [v.version, v.state, v.healthyInstances, v.error])])]);
+        if (signature !== this.lastSignature) {
+          this.lastSignature = signature;
+          void this.report();
+        }
+      } while (this.again && this.state === 'started');
+    })().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  private healthChanged(): void {
+    if (this.healthTimer || this.state !== 'started') return;
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = undefined;
+      void this.reconcile();
+    }, 20);
+  }
+
+  private async report(): Promise<void> {
+    if (!this.registered || this.state !== 'started' || this.reporting) return;
+    this.reporting = true;
+    try {
+      const report: StatusReport = { desiredRevision: this.desired?.revision ?? null, services: this.converger!.report() };
+      await this.api.status(this.id!, report, this.abort.signal);
+      this.emit('report', report);
+    } catch (err) {
+      if (this.state === 'started') this.problem(err);
+    } finally {
+      this.reporting = false;
+    }
+  }
+
+  private shipLine(line: LogLine): void {
+    this.logs.push({
+      deploymentId: this.converger?.deploymentIdOf(line.service, line.version) ?? null,
+      service: line.service,
+      version: line.version,
+      instance: line.instanceId,
+      stream: line.stream,
+      message: line.line,
+      at: new Date(line.at).toISOString(),
+    });
+  }
+
+  private problem(err: unknown): void {
+    const error = err instanceof AgentError ? err : new AgentError('agent_failure', err instanceof Error ? err.message : String(err));
+    if (this.lastError !== error.message) this.log('warn', error.message);
+    this.lastError = error.message;
+    this.emit('error', error);
+  }
+
+  private emit<E extends keyof AgentEvents>(event: E, ...args: Parameters<AgentEvents[E]>): void {
+    for (const listener of this.listeners.get(event) ?? []) {
+      try {
+        listener(...args);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  private log(level: AgentLogEntry['level'], message: string): void {
+    this.options.log?.({ level, message });
+  }
+
+  private file(name: string): string {
+    return join(this.stateDir, name);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
+
+/** Create a host agent; nothing happens until `start()`. */
+export function createAgent(options: AgentOptions): Agent {
+  return new HostAgent(options);
+}
