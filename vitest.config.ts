@@ -17,7 +17,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'embedded',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
           globalSetup: ['./test-support/global-setup.ts'],
         },
       },

@@ -82,8 +82,10 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   const auth = createAuthService(db, audit, { environmentExists: (name) => environments.get(name).then(() => true, () => false) });
   const artifacts = createArtifactsService(db, audit, services);
   const runSpecs = createRunSpecsService(db, audit, services);
+  const wake = { controller: () => {} };
   const deployments = createDeploymentsService(db, audit, services, environments, artifacts, {
     runSpec: async (q, service) => (await runSpecs.current(q, service))?.spec,
+    changed: () => wake.controller(),
   });
   const agents = createAgentsService(db, audit);
   await agents.start(databaseUrl);
@@ -98,6 +100,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     db, deployments, agents, runSpecs, artifacts, scripts: createScriptRunner(scriptBaseEnvironment()), intervalMs: timings.controllerMs ?? 500,
     log: (e) => app.log.error({ err: e }, 'deployment controller'),
   });
+  wake.controller = () => void deploymentController.tick();
   const scheduler = startReleaseScheduler(db, releases, features, { intervalMs: timings.schedulerMs ?? 1000, onError: (e) => app.log.error({ err: e }, 'release scheduler') });
   // Streams never end by themselves: end them before the server waits for open connections.
   app.addHook('preClose', async () => {
@@ -157,7 +160,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await api.register(releasesRoutes(releases));
     await api.register(sdkRoutes(snapshots, hub, db));
     await api.register(runSpecsRoutes(runSpecs));
-    await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines)));
+    await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines), () => wake.controller()));
   }, { prefix: '/api/v1' });
   await app.register(ofrepRoutes(snapshots), { prefix: '/ofrep/v1' });
 

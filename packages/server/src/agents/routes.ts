@@ -31,7 +31,7 @@ const Status = Type.Object({
   }, { additionalProperties: true }), { maxItems: 500 }),
 }, { additionalProperties: true });
 
-export const agentsRoutes = (agents: AgentsService, appendLogs: (deploymentId: number, lines: { level: string; message: string }[]) => Promise<void>): FastifyPluginAsyncTypebox => async (app) => {
+export const agentsRoutes = (agents: AgentsService, appendLogs: (deploymentId: number, lines: { level: string; message: string }[]) => Promise<void>, reported: () => void): FastifyPluginAsyncTypebox => async (app) => {
   app.post('/agents', {
     config: { permission: 'agent' },
     schema: {
@@ -69,6 +69,7 @@ export const agentsRoutes = (agents: AgentsService, appendLogs: (deploymentId: n
     schema: { tags: ['agents'], summary: 'What this agent observes: versions, instances, health, router counters', params: Id, body: Status, response: { 204: Type.Null(), ...problemResponses } },
   }, async (request, reply) => {
     await agents.report(callerOf(request), request.params.id, request.body as AgentStatusReport);
+    reported(); // the controller may be waiting for exactly this report
     return reply.status(204).send(null);
   });
 

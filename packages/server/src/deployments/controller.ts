@@ -37,10 +37,15 @@ const routeTimeoutMs = 60_000;
 export function startDeploymentController(deps: ControllerDeps) {
   const { db, agents, scripts } = deps;
   let running = false;
+  let again = false;
   let lastPrune = 0;
 
   async function tick(): Promise<void> {
-    if (running) return;
+    // A poke while a pass runs is not lost: one more pass follows.
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
       for (const id of await deploymentStore.controlled(db)) {
@@ -58,6 +63,10 @@ export function startDeploymentController(deps: ControllerDeps) {
       deps.log?.(error);
     } finally {
       running = false;
+      if (again) {
+        again = false;
+        void tick();
+      }
     }
   }
 

@@ -79,7 +79,7 @@ export interface DeploymentsService {
 
 export function createDeploymentsService(
   db: Database, audit: AuditService, services: ServicesService, environments: EnvironmentsService, artifacts: ArtifactsService,
-  deps: { runSpec(q: Queryable, service: string): Promise<RunSpec | undefined> } = { runSpec: async () => undefined },
+  deps: { runSpec(q: Queryable, service: string): Promise<RunSpec | undefined>; changed?(): void } = { runSpec: async () => undefined },
 ): DeploymentsService {
   async function load(q: Queryable, id: number, forUpdate = false): Promise<DeploymentRow> {
     const row = await deploymentStore.get(q, id, forUpdate);
@@ -148,7 +148,13 @@ export function createDeploymentsService(
     }
   }
 
-  return {
+  /** Tells the controller to look now rather than at its next tick: a rollback is a route switch away. */
+  const poke = <T>(result: T): T => {
+    deps.changed?.();
+    return result;
+  };
+
+  const service: DeploymentsService = {
     async create(caller, input) {
       return db.tx(async (q) => {
         const environment = await environments.require(q, input.environment);
@@ -244,6 +250,14 @@ export function createDeploymentsService(
         return toDeployment((await load(q, id))!);
       });
     },
+  };
+  return {
+    ...service,
+    create: async (...a) => poke(await service.create(...a)),
+    approve: async (...a) => poke(await service.approve(...a)),
+    rollback: async (...a) => poke(await service.rollback(...a)),
+    promote: async (...a) => poke(await service.promote(...a)),
+    abort: async (...a) => poke(await service.abort(...a)),
   };
 }
 
