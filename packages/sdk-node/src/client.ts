@@ -259,7 +259,7 @@ export class GantryClient {
   }
 
   #count<R extends EvaluationDetails<unknown>>(key: string, result: R): R {
-    if (result.variant !== undefined && this.#reporter && !this.#closing) this.#reporter.countEvaluation(key, result.variant);
+    if (result.variant !== undefined && this.#reporter && !this.#closing) this.#reporter.countEvaluation(result, key, result.variant);
     return result;
   }
 

@@ -13,6 +13,13 @@ beforeAll(async () => {
 });
 afterAll(() => server?.close());
 
+/** Evaluation rows summed per feature and variant (a minute may turn during a test). */
+function summed(rows: { feature: string; variant: string; count: number }[]) {
+  const totals = new Map<string, number>();
+  for (const { feature, variant, count } of rows) totals.set(`${feature}/${variant}`, (totals.get(`${feature}/${variant}`) ?? 0) + count);
+  return Object.fromEntries([...totals].sort());
+}
+
 /** A client that reports only when told to. */
 function reportingClient(events: { maxBatch?: number; maxBuffered?: number } = {}) {
   const observed = observingFetch();
@@ -37,11 +44,8 @@ describe('evaluation counts and events', () => {
     const [report] = reports();
     expect(report?.status).toBe(202);
     const body = report?.body as { evaluations: { feature: string; variant: string; count: number; minute: string }[]; events: unknown[] };
-    expect(body.evaluations.map(({ feature, variant, count }) => ({ feature, variant, count })).sort((a, b) => a.feature.localeCompare(b.feature))).toEqual([
-      { feature: 'checkout-v2', variant: 'off', count: 3 },
-      { feature: 'dark-mode', variant: 'on', count: 40 },
-    ]);
-    expect(body.evaluations[0]?.minute).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/);
+    expect(summed(body.evaluations)).toEqual({ 'checkout-v2/off': 3, 'dark-mode/on': 40 });
+    for (const row of body.evaluations) expect(row.minute).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00\.000Z$/);
     expect(body.events).toEqual([
       { key: 'checkout-completed', contextKey: 'u1', value: 42.5, at: expect.any(String) },
       { key: 'page-view', contextKey: 'u2', at: expect.any(String) },
@@ -61,6 +65,28 @@ describe('evaluation counts and events', () => {
     expect(sent.every((r) => r.status === 202)).toBe(true);
     expect(sent.every((r) => (r.body as { events: unknown[] }).events.length <= 2)).toBe(true);
     expect(client.stats()).toMatchObject({ eventsSent: 5, eventsPending: 0 });
+    await client.close();
+  });
+
+  it('adds up evaluations that served the same variant by different paths and across snapshots', async () => {
+    const { client, reports } = reportingClient();
+    await client.ready();
+    const configure = async (config: Record<string, unknown>) => {
+      const revision = client.revision!;
+      await server.api('PUT', '/api/v1/features/checkout-v2/environments/production', { config });
+      // Wait on the revision, not on evaluations: those would be counted too.
+      await waitFor(() => client.revision! > revision, 5000, 'the new snapshot');
+    };
+    await configure({ on: true, offVariation: 1, targets: [{ variation: 0, values: ['vip'] }], fallthrough: { variation: 0 } });
+    for (let i = 0; i < 5; i++) expect(client.booleanDetails('checkout-v2', { targetingKey: 'vip' }, false).reason).toBe('TARGETING_MATCH');
+    for (let i = 0; i < 7; i++) expect(client.booleanDetails('checkout-v2', { targetingKey: `u${i}` }, false).reason).toBe('DEFAULT');
+    await configure({ on: true, offVariation: 1, fallthrough: { variation: 0 } });
+    for (let i = 0; i < 3; i++) expect(client.booleanDetails('checkout-v2', { targetingKey: 'vip' }, false).reason).toBe('STATIC');
+    expect(client.stats().evaluationsPending).toBe(15);
+    await client.flush();
+    const rows = reports().flatMap((r) => (r.body as { evaluations: { feature: string; variant: string; count: number }[] }).evaluations);
+    expect(summed(rows)).toEqual({ 'checkout-v2/on': 15 });
+    expect(rows.length).toBeLessThanOrEqual(2);
     await client.close();
   });
 

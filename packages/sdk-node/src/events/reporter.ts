@@ -66,9 +66,15 @@ type Counts = Map<number, Map<string, Map<string, number>>>;
 export class EventReporter {
   #counts: Counts = new Map();
   #countEntries = 0;
-  #minute = -1;
   #failing = false;
-  #current: Map<string, Map<string, number>> | undefined;
+  /**
+   * Counts of the minute under way, keyed by the result object itself: core precomputes its
+   * successful results and shares them between calls (docs/evaluation.md, Results), so one
+   * identity lookup counts an evaluation, with no clock read and no string hashing.
+   */
+  #live = new Map<object, { feature: string; variant: string; count: number }>();
+  #liveMinute = Math.floor(Date.now() / MINUTE);
+  #minuteTimer: NodeJS.Timeout | undefined;
   #events: TrackEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
@@ -84,26 +90,28 @@ export class EventReporter {
   start(): void {
     this.#timer = setInterval(() => void this.flush(), this.settings.flushIntervalMs);
     this.#timer.unref();
+    this.#scheduleMinute();
   }
 
   stats(): ReportingStats {
-    return { ...this.#stats, eventsPending: this.#events.length };
+    let live = 0;
+    for (const entry of this.#live.values()) live += entry.count;
+    return { ...this.#stats, evaluationsPending: this.#stats.evaluationsPending + live, eventsPending: this.#events.length };
   }
 
-  /** Counts one evaluation that served `variant` (the hot path: a few map lookups). */
-  countEvaluation(feature: string, variant: string): void {
-    if (this.#disabled) return;
-    const minute = Math.floor(Date.now() / MINUTE);
-    if (minute === this.#minute) {
-      const variants = this.#current?.get(feature);
-      const before = variants?.get(variant);
-      if (before !== undefined) {
-        variants!.set(variant, before + 1);
-        this.#stats.evaluationsPending += 1;
-        return;
-      }
+  /**
+   * Counts one evaluation that served `variant`; `result` is the (shared) result object core
+   * returned. The hot path is one map lookup.
+   */
+  countEvaluation(result: object, feature: string, variant: string): void {
+    const entry = this.#live.get(result);
+    if (entry !== undefined) {
+      entry.count += 1;
+      return;
     }
-    this.#add(minute, feature, variant, 1);
+    if (this.#disabled) return;
+    if (this.#live.size >= this.settings.maxBuffered) this.#foldLive();
+    this.#live.set(result, { feature, variant, count: 1 });
   }
 
   track(event: TrackEvent): void {
@@ -119,7 +127,7 @@ export class EventReporter {
   /** Sends everything held now; resolves when done (never rejects). One flush runs at a time. */
   flush(): Promise<void> {
     if (this.#flushing) return this.#flushing.then(() => this.flush());
-    if (this.#disabled || (this.#countEntries === 0 && this.#events.length === 0)) return Promise.resolve();
+    if (this.#disabled || (this.#countEntries === 0 && this.#live.size === 0 && this.#events.length === 0)) return Promise.resolve();
     this.#flushing = this.#flushOnce().finally(() => {
       this.#flushing = undefined;
     });
@@ -129,12 +137,13 @@ export class EventReporter {
   /** Stops for good without sending (the token was refused): what is held counts as dropped. */
   disable(): void {
     clearInterval(this.#timer);
+    clearTimeout(this.#minuteTimer);
     this.#timer = undefined;
     this.#disabled = true;
+    this.#foldLive();
     this.#stats.evaluationsDropped += this.#stats.evaluationsPending;
     this.#stats.eventsDropped += this.#events.length;
     this.#counts = new Map();
-    this.#current = undefined;
     this.#countEntries = 0;
     this.#stats.evaluationsPending = 0;
     this.#events = [];
@@ -143,6 +152,7 @@ export class EventReporter {
   /** Stops the timer and sends what is left. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    clearTimeout(this.#minuteTimer);
     this.#timer = undefined;
     await this.flush();
   }
@@ -158,11 +168,26 @@ export class EventReporter {
     let variants = bucket.get(feature);
     if (!variants) bucket.set(feature, (variants = new Map()));
     variants.set(variant, (before ?? 0) + count);
-    if (minute >= this.#minute) {
-      this.#minute = minute;
-      this.#current = bucket;
-    }
     this.#stats.evaluationsPending += count;
+  }
+
+  /** Moves the live counts into the per-minute store, under the minute they were counted in. */
+  #foldLive(): void {
+    const live = this.#live;
+    if (live.size === 0) return;
+    this.#live = new Map();
+    for (const { feature, variant, count } of live.values()) this.#add(this.#liveMinute, feature, variant, count);
+  }
+
+  /** At each minute boundary, the live counts are filed under the minute that ended. */
+  #scheduleMinute(): void {
+    const now = Date.now();
+    this.#minuteTimer = setTimeout(() => {
+      this.#foldLive();
+      this.#liveMinute = Math.floor(Date.now() / MINUTE);
+      this.#scheduleMinute();
+    }, MINUTE - (now % MINUTE) + 5);
+    this.#minuteTimer.unref();
   }
 
   #dropOldestCount(): void {
@@ -173,10 +198,7 @@ export class EventReporter {
     const [variant, count] = variants.entries().next().value as [string, number];
     variants.delete(variant);
     if (variants.size === 0) bucket.delete(feature);
-    if (bucket.size === 0) {
-      this.#counts.delete(oldest);
-      if (oldest === this.#minute) this.#current = undefined;
-    }
+    if (bucket.size === 0) this.#counts.delete(oldest);
     this.#countEntries -= 1;
     this.#stats.evaluationsPending -= count;
     this.#stats.evaluationsDropped += count;
@@ -184,9 +206,9 @@ export class EventReporter {
 
   /** Takes everything held, oldest first, dropping what the server would refuse as too old. */
   #take(): { rows: CountRow[]; events: TrackEvent[] } {
+    this.#foldLive();
     const counts = this.#counts;
     this.#counts = new Map();
-    this.#current = undefined;
     this.#countEntries = 0;
     this.#stats.evaluationsPending = 0;
     const oldestAllowed = Date.now() - MAX_AGE_MS;
