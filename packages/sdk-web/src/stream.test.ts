@@ -46,9 +46,7 @@ describe('change stream', () => {
     await c.ready();
     const change = next<ChangeEvent>((h) => c.on('change', h));
     await release(server, 'later', { action: 'on' });
-    const started = Date.now();
     expect(await change).toEqual({ keys: ['later'], cause: 'refresh' });
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(c.boolean('later', false)).toBe(true);
     await release(server, 'later', { action: 'off' });
   });

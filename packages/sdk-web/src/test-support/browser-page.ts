@@ -57,14 +57,12 @@ const api = {
     };
   },
   status: () => OpenFeature.getClient().providerStatus,
-  /** Starts OpenFeature with Gantry's provider; resolves with how long initialization took. */
-  async start(options: StartOptions): Promise<{ ms: number }> {
-    const started = performance.now();
+  /** Starts OpenFeature with Gantry's provider. */
+  async start(options: StartOptions): Promise<void> {
     const { context, ...rest } = options;
     await OpenFeature.setContext(context);
     provider = new GantryWebProvider({ ...rest, fetch: recordingFetch, timeoutMs: 3000 });
     await OpenFeature.setProviderAndWait(provider);
-    return { ms: performance.now() - started };
   },
   refresh: () => provider!.client!.refresh(),
   storedKeys: () => Object.keys(localStorage),
