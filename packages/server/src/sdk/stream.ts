@@ -60,6 +60,8 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
+        // Clients judge a silent stream dead after a few missed heartbeats: tell them the interval.
+        'x-gantry-heartbeat-ms': String(options.heartbeatMs),
         'x-request-id': String(request.id),
       });
       res.write('retry: 1000\n\n');
