@@ -66,10 +66,10 @@ export class ArtifactStore {
   }
 
   /** The directory to run the version in: cached, or fetched, verified and unpacked now. */
-  ensure(request: ArtifactRequest): Promise<string> {
+  async ensure(request: ArtifactRequest): Promise<string> {
     const { algorithm, hex } = parseDigest(request.artifact.digest);
     const final = join(this.options.dir, `${algorithm}-${hex}-${request.artifact.unpack}`);
-    if (existsSync(final)) return Promise.resolve(final);
+    if (existsSync(final)) return final;
     let pending = this.inFlight.get(final);
     if (!pending) {
       pending = this.fetchInto(request, algorithm, hex, final).finally(() => this.inFlight.delete(final));

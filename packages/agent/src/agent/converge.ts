@@ -232,11 +232,12 @@ export class Converger {
     }
   }
 
+  /** Stop what started of it, then mark it failed: a failed version has no processes. */
   private async fail(svc: ServiceRuntime, rt: VersionRuntime, reason: string): Promise<void> {
-    rt.phase = 'failed';
-    rt.error = reason;
     this.options.log('warn', `${svc.service} ${rt.version}: failed: ${reason}`);
     await this.stopProcesses(svc.service, rt.version);
+    rt.phase = 'failed';
+    rt.error = reason;
   }
 
   private async waitHealthy(service: string, version: string): Promise<WaitHealthyResult[]> {
