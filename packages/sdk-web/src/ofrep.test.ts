@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGantryWebClient, type GantryWebClient } from './index.js';
+import { createGantryWebClient, type GantryWebClient, type GantryWebError } from './index.js';
 import { fetchBulk } from './ofrep.js';
 
 /** Answers a real server would not give: the client must stay calm. (A fake fetch, no server.) */
@@ -25,8 +25,8 @@ describe('fetchBulk', () => {
   it('reads Retry-After in seconds and as a date', async () => {
     await expect(bulk(answer(429, '', { 'retry-after': '7' }))).rejects.toMatchObject({ code: 'HTTP', status: 429, retryAfterMs: 7000 });
     const at = new Date(Date.now() + 60_000).toUTCString();
-    const error = await bulk(answer(503, '', { 'retry-after': at })).catch((e: { retryAfterMs: number }) => e);
-    expect(error.retryAfterMs).toBeGreaterThan(50_000);
+    const error: unknown = await bulk(answer(503, '', { 'retry-after': at })).catch((e: unknown) => e);
+    expect((error as GantryWebError).retryAfterMs).toBeGreaterThan(50_000);
   });
 
   it('keeps sound flags of a partly broken answer and maps per-flag errors to their codes', async () => {
