@@ -167,6 +167,25 @@ describe('agent: converging between versions', () => {
   });
 });
 
+describe('agent: one converge at a time', () => {
+  it('applies the newest desired state after the converge under way, skipping ones already outdated', async () => {
+    const slow = v('v1', { env: { STARTUP_DELAY_MS: '1000' } });
+    api.setDesired([service('web', port, [slow], [{ version: 'v1', weight: 100_000 }])]);
+    const agent = await startAgent(api, stateDir);
+    const converged: number[] = [];
+    agent.on('converged', ({ revision }) => converged.push(revision));
+    await waitFor(() => versionOf(agent, 'web', 'v1')?.state === 'starting', { what: 'v1 starting' });
+    // Two new revisions while v1 is still starting: the second makes the first moot.
+    api.setDesired([service('web', port, [slow, v('v2')], [{ version: 'v2', weight: 100_000 }])]);
+    await waitFor(() => agent.status().desiredRevision === 2, { what: 'revision 2 received' });
+    const last = api.setDesired([service('web', port, [slow, v('v3')], [{ version: 'v1', weight: 50_000 }, { version: 'v3', weight: 50_000 }])]);
+    await waitFor(() => agent.status().appliedRevision === last, { what: 'the last revision applied' });
+    expect(converged).toEqual([1, 3]);
+    expect(versionOf(agent, 'web', 'v2')).toBeUndefined();
+    expect(serviceOf(agent, 'web')!.routes.versions).toEqual([{ version: 'v1', weight: 50_000 }, { version: 'v3', weight: 50_000 }]);
+  });
+});
+
 describe('agent: reports and logs', () => {
   it('reports cumulative router counters per version, with latency buckets in ms', async () => {
     api.setDesired([service('web', port, [v('v1', { env: { FAIL_EVERY: '4' } })], [{ version: 'v1', weight: 100_000 }])]);

@@ -58,7 +58,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       response = await options.fetch(`${base}${path}`, { method, headers, body: init.body === undefined ? undefined : JSON.stringify(init.body), signal });
     } catch (err) {
       const why = timeout.aborted ? `no answer within ${init.timeoutMs ?? requestTimeoutMs} ms` : describe(err);
-      throw new AgentApiError('server_unreachable', `${method} ${path}: ${why}`, 0);
+      throw new AgentApiError('server_unreachable', `${method} ${path.replace(/\?.*$/, '')}: the server is unreachable (${why})`, 0);
     }
     if (response.status >= 400) throw await problemOf(method, path, response);
     return response;
@@ -120,5 +120,6 @@ async function problemOf(method: string, path: string, response: Response): Prom
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? err.message;
+  if (cause?.code && cause.message && !cause.message.includes(cause.code)) return `${cause.code}: ${cause.message}`;
+  return cause?.message ?? cause?.code ?? err.message;
 }
