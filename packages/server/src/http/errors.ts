@@ -87,5 +87,6 @@ export const errorCodes: Record<string, readonly [status: number, fix: string]> 
   run_spec_not_found: [404, 'Give the service a run specification first: `PUT /api/v1/services/{service}/run-spec`.'],
   run_spec_missing: [409, 'Deployments that Gantry runs (agent or script driver) need the service\'s run specification (with `scripts` for the script driver).'],
   precondition_failed: [412, 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.'],
+  shutting_down: [503, 'The server is shutting down; reconnect (SDKs do this by themselves).'],
   internal_error: [500, 'Something failed inside Gantry; the log line with the same request id says what.'],
 };

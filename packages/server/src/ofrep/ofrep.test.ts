@@ -66,6 +66,12 @@ describe('OFREP over plain HTTP', () => {
     expect(flags.find((f) => f.key === 'new-checkout')!.value).toBe(true);
     expect((await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u1', plan: 'premium' } }, { 'if-none-match': etag })).status).toBe(304);
     expect((await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u2' } }, { 'if-none-match': etag })).status).toBe(200);
+    // A change that does not alter what this context sees keeps the ETag: still a 304.
+    const change = await t.call('PUT', '/api/v1/features/banner-color/environments/production', { body: { config: { on: true, offVariation: 0, fallthrough: { variation: 0 } } } });
+    expect(change.statusCode).toBe(200);
+    await new Promise((r) => setTimeout(r, 200)); // let the new snapshot revision reach the cache
+    const same = await post('/ofrep/v1/evaluate/flags', { context: { targetingKey: 'u1', plan: 'premium' } }, { 'if-none-match': etag });
+    expect(same.status).toBe(304);
     await t.call('POST', '/api/v1/features/new-checkout/environments/production/releases', { body: { action: 'kill' } });
     let status = 304;
     for (let i = 0; i < 100 && status === 304; i++) {

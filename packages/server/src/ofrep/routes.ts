@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { EvaluationContext, EvaluationResult } from '@gantry/core';
+import { murmur3, type EvaluationContext, type EvaluationResult } from '@gantry/core';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { environmentOf } from '../sdk/routes.js';
@@ -29,23 +28,33 @@ function outcome(key: string, r: EvaluationResult): Outcome {
  * Successful results are built once per snapshot by the engine and shared, so their JSON can be
  * cached per result object: a bulk answer is then mostly a join of ready strings.
  */
-const fragments = new WeakMap<EvaluationResult, string>();
+const fragments = new WeakMap<EvaluationResult, { json: string; hash: number }>();
 
-function bulkJson(published: PublishedSnapshot, context: EvaluationContext): string {
+/**
+ * The bulk answer and an ETag of its content: the same flags give the same ETag across snapshot
+ * revisions, so a release that does not change what this context sees still costs only a 304.
+ * Each fragment's hash is computed once; the ETag combines them in order.
+ */
+function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext): { json: string; etag: string } {
   const keys = published.compiled.orderedKeys;
   const results = published.compiled.evaluateAllOrdered(context);
   const parts: string[] = new Array(keys.length);
+  let a = 0x811c9dc5;
+  let b = keys.length;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const result = results[i]!;
-    let json = fragments.get(result);
-    if (json === undefined) {
-      json = JSON.stringify(outcome(key, result).body);
-      if (!result.errorCode) fragments.set(result, json);
+    let fragment = fragments.get(result);
+    if (fragment === undefined) {
+      const json = JSON.stringify(outcome(key, result).body);
+      fragment = { json, hash: murmur3(json) };
+      if (!result.errorCode) fragments.set(result, fragment);
     }
-    parts[i] = json;
+    parts[i] = fragment.json;
+    a = Math.imul(a ^ fragment.hash, 0x01000193) >>> 0;
+    b = (Math.imul(b, 31) + fragment.hash) >>> 0;
   }
-  return `{"flags":[${parts.join(',')}]}`;
+  return { json: `{"flags":[${parts.join(',')}]}`, etag: `"${a.toString(36)}${b.toString(36)}"` };
 }
 
 function invalidContext(details: string): Outcome['body'] {
@@ -79,12 +88,10 @@ export const ofrepRoutes = (snapshots: SnapshotService): FastifyPluginAsyncTypeb
   }, async (request, reply) => {
     if (request.validationError) return reply.status(400).send(invalidContext(request.validationError.message) as never);
     const published = await snapshots.get(environmentOf(request));
-    const contextJson = JSON.stringify(request.body?.context ?? {});
-    // The answer depends on the snapshot and the context, so both go into the ETag.
-    const etag = `"${published.revision}-${createHash('sha1').update(contextJson).digest('base64url').slice(0, 16)}"`;
+    const { json, etag } = bulkAnswer(published, (request.body?.context ?? {}) as EvaluationContext);
     void reply.header('etag', etag);
     if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
-    return reply.type('application/json').send(bulkJson(published, (request.body?.context ?? {}) as EvaluationContext) as never);
+    return reply.type('application/json').send(json as never);
   });
 
   app.get('/configuration', {

@@ -16,6 +16,7 @@ const frame = (event: string, id: number, data: string) => `event: ${event}\nid:
  */
 export function createStreamHub(snapshots: SnapshotService, options: StreamOptions) {
   const open = new Set<FastifyReply>();
+  let closing = false;
   const heartbeat = setInterval(() => {
     for (const reply of open) reply.raw.write(': heartbeat\n\n');
   }, options.heartbeatMs);
@@ -52,6 +53,11 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
         unsubscribe();
         throw error;
       }
+      if (closing) {
+        // The server began shutting down while this stream was being set up.
+        unsubscribe();
+        return reply.status(503).send({ type: 'https://gantry.dev/problems/shutting_down', title: 'Service Unavailable', status: 503, code: 'shutting_down', detail: 'the server is shutting down; reconnect' } as never);
+      }
       reply.hijack();
       res.writeHead(200, {
         // Headers other hooks set on the reply (CORS) still apply to a hijacked response.
@@ -68,9 +74,10 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
       if (sent !== current.revision) sendSnapshot(current);
       ready = true;
       // A change that landed while the first snapshot was being read was not sent yet.
+      open.add(reply);
       const latest = await snapshots.get(environment);
       if (latest.revision > sent) sendSnapshot(latest);
-      open.add(reply);
+      if (closing) res.end();
       const close = () => {
         unsubscribe();
         open.delete(reply);
@@ -79,6 +86,7 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
       res.on('error', close);
     },
     close(): void {
+      closing = true;
       clearInterval(heartbeat);
       for (const reply of open) reply.raw.end();
       open.clear();
