@@ -12,6 +12,7 @@ let tarball: BuiltArtifact;
 let files: FileServer;
 let api: FakeAgentApi;
 let stateDir: string;
+let removeState: () => void;
 let port: number;
 
 beforeAll(async () => {
@@ -24,12 +25,13 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   api = await startFakeAgentApi();
-  stateDir = tempDir('gantry-agent-state-').path;
+  ({ path: stateDir, remove: removeState } = tempDir('gantry-agent-state-'));
   port = await freePort();
 });
 afterEach(async () => {
   await stopAgents();
   await api.close();
+  removeState();
 });
 
 const artifact = () => ({ url: `${files.url}/test-service.tgz`, digest: tarball.digest });

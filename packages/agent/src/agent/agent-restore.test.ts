@@ -13,6 +13,7 @@ let tarball: BuiltArtifact;
 let files: FileServer;
 let api: FakeAgentApi;
 let stateDir: string;
+let removeState: () => void;
 let port: number;
 
 beforeAll(async () => {
@@ -25,12 +26,13 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   api = await startFakeAgentApi();
-  stateDir = tempDir('gantry-agent-state-').path;
+  ({ path: stateDir, remove: removeState } = tempDir('gantry-agent-state-'));
   port = await freePort();
 });
 afterEach(async () => {
   await stopAgents();
   await api.close();
+  removeState();
 });
 
 const v = (version: string, options: Parameters<typeof serviceVersion>[2] = {}) => serviceVersion(version, { url: `${files.url}/test-service.tgz`, digest: tarball.digest }, options);

@@ -135,6 +135,8 @@ class HostAgent implements Agent {
   private again = false;
   private lastSignature = '';
   private reporting = false;
+  private reportAgain = false;
+  private starting: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private healthTimer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -163,13 +165,22 @@ class HostAgent implements Agent {
     return () => set.delete(listener as (...args: unknown[]) => void);
   }
 
-  async start(): Promise<void> {
-    if (this.state !== 'new') throw new AgentError('agent_started', 'an agent starts once; create a new one', 409);
+  start(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new AgentError('agent_started', 'an agent starts once; create a new one', 409));
     this.state = 'started';
+    this.starting = this.doStart();
+    return this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true, mode: 0o700 });
-    const saved = readJson(this.file('agent.json')) as { id?: string; environment?: string } | undefined;
-    this.id = saved?.id;
-    this.environment = saved?.environment;
+    try {
+      const saved = readJson(this.file('agent.json')) as { id?: string; environment?: string } | undefined;
+      this.id = saved?.id;
+      this.environment = saved?.environment;
+    } catch (err) {
+      this.log('warn', `ignoring agent.json (registration gives the id again): ${(err as Error).message}`);
+    }
     try {
       const persisted = readJson(this.file('desired.json'));
       if (persisted !== undefined) this.desired = parseDesiredState(persisted);
@@ -191,6 +202,7 @@ class HostAgent implements Agent {
     if (restored.adopted.length + restored.restarted.length + restored.killed.length > 0) {
       this.log('info', `restored: ${restored.adopted.length} instances adopted, ${restored.restarted.length} restarted, ${restored.killed.length} unknown processes stopped`);
     }
+    if (this.state !== 'started') return; // stopped while restoring
     this.supervisor.on('health', () => this.healthChanged());
 
     this.polling = this.pollLoop();
@@ -236,10 +248,11 @@ class HostAgent implements Agent {
       this.state = 'stopped';
       return;
     }
+    await this.starting?.catch(() => {});
     await this.polling;
     // A reconcile under way ends early: fetches are aborted and waits for health give up.
     await this.reconciling?.catch(() => {});
-    await this.converger!.shutdown({ keepProcesses });
+    await this.converger?.shutdown({ keepProcesses });
     this.logs.pause();
     this.state = 'stopped';
     this.log('info', keepProcesses ? 'stopped; processes left running' : 'stopped');
@@ -361,8 +374,13 @@ class HostAgent implements Agent {
   }
 
   private async report(): Promise<void> {
-    if (!this.registered || this.state !== 'started' || this.reporting) return;
+    if (!this.registered || this.state !== 'started') return;
+    if (this.reporting) {
+      this.reportAgain = true;
+      return;
+    }
     this.reporting = true;
+    this.reportAgain = false;
     try {
       const report: StatusReport = { desiredRevision: this.desired?.revision ?? null, services: this.converger!.report() };
       await this.api.status(this.id!, report, this.abort.signal);
@@ -372,6 +390,8 @@ class HostAgent implements Agent {
     } finally {
       this.reporting = false;
     }
+    // A converge finished while that report was on its way: send its outcome now, not at the next tick.
+    if (this.reportAgain) void this.report();
   }
 
   private shipLine(line: LogLine): void {
@@ -379,7 +399,7 @@ class HostAgent implements Agent {
       deploymentId: this.converger?.deploymentIdOf(line.service, line.version) ?? null,
       service: line.service,
       version: line.version,
-      instance: line.instanceId,
+      instance: line.instanceId.slice(0, 128),
       stream: line.stream,
       message: line.line,
       at: new Date(line.at).toISOString(),

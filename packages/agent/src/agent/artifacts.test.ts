@@ -22,9 +22,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await files.close();
   work.remove();
+  for (const remove of dirs) remove();
 });
 
-function store(dir = tempDir().path, timeoutMs?: number): ArtifactStore {
+const dirs: (() => void)[] = [];
+function scratch(): string {
+  const dir = tempDir('gantry-artifact-store-');
+  dirs.push(dir.remove);
+  return dir.path;
+}
+
+function store(dir = scratch(), timeoutMs?: number): ArtifactStore {
   return new ArtifactStore({ dir, fetch, baseEnv: defaultChildEnvironment(), timeoutMs });
 }
 
@@ -45,7 +53,7 @@ async function failure(promise: Promise<unknown>): Promise<ArtifactError> {
 
 describe('artifact store', () => {
   it('downloads over http, verifies the digest, unpacks a gzip tarball, and caches it by digest', async () => {
-    const dir = tempDir().path;
+    const dir = scratch();
     const first = store(dir);
     const path = await first.ensure(request({ url: `${files.url}/test-service.tgz`, digest: tarball.digest }));
     expect(readFileSync(join(path, 'test-service.mjs'), 'utf8')).toContain('A tiny HTTP service');
@@ -99,7 +107,7 @@ describe('artifact store', () => {
   });
 
   it('refuses an artifact whose digest does not match, and keeps nothing of it', async () => {
-    const dir = tempDir().path;
+    const dir = scratch();
     const wrong = sha256('something else');
     const error = await failure(store(dir).ensure(request({ url: `${files.url}/test-service.tgz`, digest: wrong })));
     expect(error.code).toBe('digest_mismatch');

@@ -16,6 +16,8 @@ interface VersionRuntime {
   fingerprint: string;
   phase: Phase;
   error: string | null;
+  /** Taken over on restore and not yet waited for: the first reconcile gives it time to answer its health check. */
+  restored?: boolean;
 }
 
 interface ServiceRuntime {
@@ -72,7 +74,7 @@ export class Converger {
     for (const instance of this.options.supervisor.list()) {
       const svc = this.serviceRuntime(instance.service);
       if (!svc.versions.has(instance.version)) {
-        svc.versions.set(instance.version, { version: instance.version, deploymentId: null, fingerprint: '', phase: 'running', error: null });
+        svc.versions.set(instance.version, { version: instance.version, deploymentId: null, fingerprint: '', phase: 'running', error: null, restored: true });
       }
     }
     return report;
@@ -139,7 +141,7 @@ export class Converger {
           state,
           healthyInstances: healthy,
           instances: instances.map((i) => ({ id: i.id, pid: i.pid ?? null, port: i.port, state: i.state, healthy: i.state === 'running' && i.health === 'healthy', restarts: i.restarts })),
-          error,
+          error: error === null ? null : error.slice(0, 4000),
         };
       });
       const table = svc.router?.routes();
@@ -196,9 +198,11 @@ export class Converger {
     }
     if (rt) {
       rt.deploymentId = dv.deploymentId;
-      if (rt.phase === 'running' && healthyCount(this.options.supervisor.list({ service: svc.service, version: rt.version })) === 0) {
+      if (rt.restored) {
         // Adopted or restarted on restore: give it the health timeout before routes are computed.
-        return this.waitHealthy(svc.service, rt.version).then(() => undefined);
+        // (A running version that turns unhealthy later is not waited for: that would hold up a rollback.)
+        rt.restored = false;
+        if (healthyCount(this.options.supervisor.list({ service: svc.service, version: rt.version })) === 0) return this.waitHealthy(svc.service, rt.version).then(() => undefined);
       }
       return undefined;
     }
