@@ -59,6 +59,8 @@ describe('agent: registration and a first version', () => {
       services: [{ service: 'web', routesRevision: revision, routes: { versions: [{ version: 'v1', weight: 100_000 }] }, versions: [{ version: 'v1', state: 'ready', healthyInstances: 1 }] }],
     });
     expect(agent.status()).toMatchObject({ id: registered!.id, environment: 'production', connected: true, desiredRevision: revision, appliedRevision: revision, fatal: null });
+    // Every call the agent made was one the protocol accepts (reports before any routes included).
+    expect(api.requests.filter((r) => r.status >= 400)).toEqual([]);
   });
 });
 
@@ -188,12 +190,38 @@ describe('agent: one converge at a time', () => {
   });
 });
 
+describe('agent: secrets', () => {
+  it('passes the variables a run spec names in secrets from its own environment, never its GANTRY_* ones, and fails a version whose secret is missing', async () => {
+    process.env.AGENT_TEST_DB_PASSWORD = 's3cret';
+    process.env.GANTRY_TOKEN = 'must-not-leak';
+    try {
+      const withSecret = v('v1', { deploymentId: 5 });
+      withSecret.run.command = `echo "db=$AGENT_TEST_DB_PASSWORD token=\${GANTRY_TOKEN:-none}"; exec '${process.execPath}' test-service.mjs`;
+      withSecret.run.secrets = ['AGENT_TEST_DB_PASSWORD'];
+      const missing = v('v2');
+      missing.run.secrets = ['AGENT_TEST_NOT_SET'];
+      const agentOwn = v('v3');
+      agentOwn.run.secrets = ['GANTRY_TOKEN'];
+      api.setDesired([service('web', port, [withSecret, missing, agentOwn], [{ version: 'v1', weight: 100_000 }])]);
+      const agent = await startAgent(api, stateDir);
+      await waitForVersion(agent, 'web', 'v1', 'ready');
+      await waitFor(() => api.logs.find((l) => l.message.startsWith('db=')), { what: 'the line with the secret' });
+      expect(api.logs.find((l) => l.message.startsWith('db='))!.message).toBe('db=s3cret token=none');
+      expect((await waitForVersion(agent, 'web', 'v2', 'failed')).error).toBe("secret AGENT_TEST_NOT_SET is not set in the agent's environment");
+      expect((await waitForVersion(agent, 'web', 'v3', 'failed')).error).toBe("secret GANTRY_TOKEN is not set in the agent's environment (GANTRY_* variables are never passed on)");
+    } finally {
+      delete process.env.AGENT_TEST_DB_PASSWORD;
+      delete process.env.GANTRY_TOKEN;
+    }
+  });
+});
+
 describe('agent: reports and logs', () => {
   it('reports cumulative router counters per version, with latency buckets in ms', async () => {
     api.setDesired([service('web', port, [v('v1', { env: { FAIL_EVERY: '4' } })], [{ version: 'v1', weight: 100_000 }])]);
     const agent = await startAgent(api, stateDir);
     await waitForVersion(agent, 'web', 'v1', 'ready');
-    await waitFor(() => serviceOf(agent, 'web')?.routesRevision !== null, { what: 'routes' });
+    await waitFor(() => serviceOf(agent, 'web')?.routesRevision !== undefined, { what: 'routes' });
     const replies = await Promise.all(Array.from({ length: 8 }, () => httpRequest(port, '/')));
     expect(replies.filter((r) => r.status === 500)).toHaveLength(2);
 
@@ -216,7 +244,7 @@ describe('agent: reports and logs', () => {
     api.setDesired([service('web', port, [v('v1', { deploymentId: 41 })], [{ version: 'v1', weight: 100_000 }])]);
     const agent = await startAgent(api, stateDir);
     await waitForVersion(agent, 'web', 'v1', 'ready');
-    await waitFor(() => serviceOf(agent, 'web')?.routesRevision !== null, { what: 'routes' });
+    await waitFor(() => serviceOf(agent, 'web')?.routesRevision !== undefined, { what: 'routes' });
     await httpRequest(port, '/log?line=hello-from-v1');
     const line = await waitFor(() => api.logs.find((l) => l.message === 'hello-from-v1'), { what: 'the log line' });
     const instance = versionOf(agent, 'web', 'v1')!.instances[0]!.id;

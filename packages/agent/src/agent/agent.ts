@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import { defaultChildEnvironment } from '../config/env.js';
+import { defaultChildEnvironment, hostSecret } from '../config/env.js';
 import { AgentError } from '../errors.js';
 import { createSupervisor, type Supervisor } from '../supervisor/supervisor.js';
 import type { LogLine } from '../supervisor/types.js';
@@ -196,6 +196,7 @@ class HostAgent implements Agent {
       host: this.options.host ?? '127.0.0.1',
       healthTimeoutMs: this.options.healthTimeoutMs ?? 60_000,
       signal: this.abort.signal,
+      secret: (name) => hostSecret(name),
       log: (level, message) => this.log(level, message),
     });
     const restored = await this.converger.restore();
@@ -382,7 +383,7 @@ class HostAgent implements Agent {
     this.reporting = true;
     this.reportAgain = false;
     try {
-      const report: StatusReport = { desiredRevision: this.desired?.revision ?? null, services: this.converger!.report() };
+      const report: StatusReport = { ...(this.desired ? { desiredRevision: this.desired.revision } : {}), services: this.converger!.report() };
       await this.api.status(this.id!, report, this.abort.signal);
       this.emit('report', report);
     } catch (err) {

@@ -1,3 +1,4 @@
+import { AgentError } from '../errors.js';
 import { createRouter, type Router } from '../router/router.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import type { RestoreReport } from '../supervisor/restore.js';
@@ -40,6 +41,8 @@ export interface ConvergerOptions {
   healthTimeoutMs: number;
   /** The agent stopping: waits end at once and nothing new starts. */
   signal: AbortSignal;
+  /** A variable of the agent's environment named in a run spec's `secrets`. */
+  secret(name: string): string | undefined;
   log(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
@@ -147,7 +150,7 @@ export class Converger {
       const table = svc.router?.routes();
       return {
         service: svc.service,
-        routesRevision: svc.routesRevision,
+        ...(svc.routesRevision !== null ? { routesRevision: svc.routesRevision } : {}),
         routes: { versions: (table?.versions ?? []).map((v) => ({ version: v.version, weight: v.weight ?? 100_000 })) },
         versions,
         router: { versions: routerCounters(svc.router?.stats()) },
@@ -218,7 +221,7 @@ export class Converger {
       const dir = await this.options.artifacts.ensure({ service: svc.service, version: dv.version, artifact: dv.artifact });
       if (this.closing) return;
       rt.phase = 'starting';
-      await this.options.supervisor.start(specOf(svc.service, dv, dir));
+      await this.options.supervisor.start(specOf(svc.service, dv, dir, this.secrets(dv)));
       const results = await this.waitHealthy(svc.service, dv.version);
       if (this.closing) return;
       const bad = results.find((r): r is Extract<WaitHealthyResult, { healthy: false }> => !r.healthy);
@@ -242,6 +245,17 @@ export class Converger {
     await this.stopProcesses(svc.service, rt.version);
     rt.phase = 'failed';
     rt.error = reason;
+  }
+
+  /** The values of the version's `secrets`, from the agent's environment; a missing one fails the version. */
+  private secrets(dv: DesiredVersion): Record<string, string> {
+    const values: Record<string, string> = {};
+    for (const name of dv.run.secrets ?? []) {
+      const value = this.options.secret(name);
+      if (value === undefined) throw new AgentError('secret_missing', `secret ${name} is not set in the agent's environment${name.startsWith('GANTRY_') ? ' (GANTRY_* variables are never passed on)' : ''}`, 422);
+      values[name] = value;
+    }
+    return values;
   }
 
   private async waitHealthy(service: string, version: string): Promise<WaitHealthyResult[]> {
@@ -333,7 +347,7 @@ export class Converger {
   }
 }
 
-function specOf(service: string, dv: DesiredVersion, cwd: string): VersionSpec {
+function specOf(service: string, dv: DesiredVersion, cwd: string, secrets: Record<string, string>): VersionSpec {
   const health = dv.run.health ?? {};
   const defined = Object.fromEntries(Object.entries(health).filter(([, v]) => v !== undefined && v !== null));
   return {
@@ -341,7 +355,7 @@ function specOf(service: string, dv: DesiredVersion, cwd: string): VersionSpec {
     version: dv.version,
     command: dv.run.command,
     cwd,
-    env: { ...dv.run.env },
+    env: { ...dv.run.env, ...secrets },
     instances: dv.run.instances ?? 1,
     health: defined,
     ...(dv.run.stopTimeoutMs !== undefined ? { stopTimeoutMs: dv.run.stopTimeoutMs } : {}),

@@ -40,9 +40,12 @@ function run(value: unknown, at: string): DesiredRun {
   }
   const health = value.health;
   if (health !== undefined && health !== null && !isObject(health)) fail(`${at}.run.health must be an object`);
+  const secrets = value.secrets ?? [];
+  if (!Array.isArray(secrets) || !secrets.every((n) => typeof n === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(n))) fail(`${at}.run.secrets must be a list of variable names`);
   return {
     command: command as string | string[],
     env,
+    secrets: secrets as string[],
     instances: optionalInt(value.instances, `${at}.run.instances`, 1),
     health: (health as DesiredRun['health']) ?? null,
     stopTimeoutMs: optionalInt(value.stopTimeoutMs, `${at}.run.stopTimeoutMs`, 1),

@@ -22,7 +22,8 @@ describe('docs/agent.md', () => {
 
   it('names every error code the agent raises', () => {
     const artifactCodes = /ArtifactErrorCode = ([^;]+);/.exec(source('./artifacts.ts'))![1]!.match(/'[a-z_]+'/g)!.map((c) => c.slice(1, -1));
-    const raised = [...source('./agent.ts').matchAll(/new AgentError\('([a-z_]+)'/g)].map((m) => m[1]!).filter((c) => !['invalid_options', 'agent_started', 'agent_failure'].includes(c));
+    const raised = [...(source('./agent.ts') + source('./converge.ts')).matchAll(/new AgentError\('([a-z_]+)'/g)].map((m) => m[1]!).filter((c) => !['invalid_options', 'agent_started', 'agent_failure'].includes(c));
+    expect(raised).toContain('secret_missing');
     for (const code of [...artifactCodes, ...raised, 'server_unreachable', 'invalid_desired_state']) expect(doc).toContain(`\`${code}\``);
   });
 

@@ -24,6 +24,8 @@ export interface DesiredHealth {
 export interface DesiredRun {
   command: string | string[];
   env?: Record<string, string>;
+  /** Names of variables the agent passes from its own environment (never `GANTRY_*`). */
+  secrets?: string[];
   instances?: number;
   health?: DesiredHealth | null;
   stopTimeoutMs?: number;
@@ -87,8 +89,8 @@ export interface RouterCounters {
 
 export interface ServiceReport {
   service: string;
-  /** The desired revision whose routes are in force (null before any table was installed). */
-  routesRevision: number | null;
+  /** The desired revision whose routes are in force (absent before any table was installed). */
+  routesRevision?: number;
   routes: { versions: { version: string; weight: number }[] };
   versions: VersionReport[];
   router: { versions: Record<string, RouterCounters> };
@@ -98,7 +100,8 @@ export interface ServiceReport {
 
 /** `POST /api/v1/agents/{id}/status`. */
 export interface StatusReport {
-  desiredRevision: number | null;
+  /** Absent until the agent holds a desired state. */
+  desiredRevision?: number;
   services: ServiceReport[];
 }
 

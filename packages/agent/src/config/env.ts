@@ -14,3 +14,13 @@ export function defaultChildEnvironment(source: NodeJS.ProcessEnv = process.env)
   }
   return env;
 }
+
+/**
+ * A variable of the agent's own environment that a version's run spec names in `secrets`: secrets
+ * stay on the host instead of travelling through the server. The agent's own `GANTRY_*` settings
+ * (its token among them) are never handed out.
+ */
+export function hostSecret(name: string, source: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (name.startsWith('GANTRY_')) return undefined;
+  return source[name];
+}

@@ -31,6 +31,30 @@ export interface FakeAgentApi {
   reopen(): Promise<void>;
 }
 
+const STATES = ['fetching', 'starting', 'ready', 'failed', 'stopping'];
+const isInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+
+/** The report's schema as the protocol (and the server) has it: revisions are integers when present, never null. */
+function statusProblem(body: StatusReport): string | undefined {
+  if (!Array.isArray(body?.services)) return 'services must be an array';
+  if (body.desiredRevision !== undefined && !isInt(body.desiredRevision)) return 'desiredRevision must be an integer';
+  for (const s of body.services) {
+    if (typeof s.service !== 'string') return 'service must be a string';
+    if (s.routesRevision !== undefined && !isInt(s.routesRevision)) return 'routesRevision must be an integer';
+    if (!Array.isArray(s.versions)) return 'versions must be an array';
+    for (const v of s.versions) {
+      if (!STATES.includes(v.state)) return `state must be one of ${STATES.join(', ')}`;
+      if (!isInt(v.healthyInstances)) return 'healthyInstances must be an integer';
+      if (v.error !== null && v.error !== undefined && (typeof v.error !== 'string' || v.error.length > 4000)) return 'error must be a string of at most 4000 characters or null';
+    }
+    for (const c of Object.values(s.router?.versions ?? {})) {
+      if (!isInt(c.requests) || !isInt(c.errors5xx)) return 'router counters must be integers';
+      if (c.latencyMs && (c.latencyMs.buckets.length > 64 || c.latencyMs.counts.length > 65)) return 'too many latency buckets';
+    }
+  }
+  return undefined;
+}
+
 export async function startFakeAgentApi(options: { token?: string; environment?: string; port?: number } = {}): Promise<FakeAgentApi> {
   const token = options.token ?? 'gnt_agent_test_token_0123456789';
   const environment = options.environment ?? 'production';
@@ -100,7 +124,8 @@ export async function startFakeAgentApi(options: { token?: string; environment?:
     }
     if (what === 'status' && req.method === 'POST') {
       const body = (await readBody(req)) as StatusReport;
-      if (!Array.isArray(body?.services)) return problem(res, 400, 'validation_failed', 'services must be an array');
+      const invalid = statusProblem(body);
+      if (invalid) return problem(res, 400, 'validation_failed', invalid);
       reports.push({ agentId: id, body, at: Date.now() });
       res.writeHead(204).end();
       return;
