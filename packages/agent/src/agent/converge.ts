@@ -304,14 +304,19 @@ export class Converger {
       svc.problem = `routes of revision ${revision} not applied: ${plan.reason}; the table in force stays`;
       return;
     }
-    if (!sameTable(plan.table, router.routes())) {
+    const before = router.routes();
+    if (!sameTable(plan.table, before)) {
       try {
         router.setRoutes(plan.table);
       } catch (err) {
         svc.problem = `routes of revision ${revision} are invalid: ${(err as Error).message}`;
         return;
       }
-      this.options.log('info', `${svc.service}: routes of revision ${revision} in force (${plan.table.versions.map((v) => `${v.version} ${v.weight}`).join(', ') || 'no version'})`);
+      const weights = (t: { versions: { version: string; weight?: number }[] }) => t.versions.map((v) => `${v.version} ${v.weight ?? 100_000}`).join(', ');
+      // Upstreams follow health quietly; a new revision or new weights are worth a line.
+      if (svc.routesRevision !== revision || weights(before) !== weights(plan.table)) {
+        this.options.log('info', `${svc.service}: routes of revision ${revision} in force (${weights(plan.table) || 'no version'})`);
+      }
     }
     svc.routesRevision = revision;
     svc.problem = null;
