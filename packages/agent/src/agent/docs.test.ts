@@ -14,10 +14,10 @@ function members(file: string, name: string): string[] {
 
 describe('docs/agent.md', () => {
   it('names every option of createAgent and every event', () => {
-    const options = members('./agent.ts', 'AgentOptions');
+    const options = members('./options.ts', 'AgentOptions');
     expect(options.length).toBeGreaterThan(10);
     for (const option of options) expect(doc).toContain(`\`${option}\``);
-    for (const event of members('./agent.ts', 'AgentEvents')) expect(doc).toContain(`\`${event}\``);
+    for (const event of members('./options.ts', 'AgentEvents')) expect(doc).toContain(`\`${event}\``);
   });
 
   it('names every error code the agent raises', () => {
