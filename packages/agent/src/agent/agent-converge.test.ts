@@ -173,7 +173,7 @@ describe('agent: converging between versions', () => {
 
 describe('agent: one converge at a time', () => {
   it('applies the newest desired state after the converge under way, skipping ones already outdated', async () => {
-    const slow = v('v1', { env: { STARTUP_DELAY_MS: '1000' } });
+    const slow = v('v1', { env: { STARTUP_DELAY_MS: '2000' } });
     api.setDesired([service('web', port, [slow], [{ version: 'v1', weight: 100_000 }])]);
     const agent = await startAgent(api, stateDir);
     const converged: number[] = [];
