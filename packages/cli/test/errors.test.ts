@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gantry, serve, tempDir, type CliResult, type ServeProcess } from './harness.js';
@@ -48,7 +51,7 @@ describe('usage errors exit 2 before anything is sent', () => {
     [['artifact', 'register', 'web', '1.0.0', '--digest', 'md5:abc'], /A digest is algorithm:hex/],
     [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--metadata', 'novalue'], /Use key=value/],
     [['artifact', 'register', 'web', '1.0.0', '--digest', `sha256:${'a'.repeat(64)}`, '--build-url', 'not a url'], /--build-url must be an http\(s\) URL/],
-    [['token', 'create', '--scope', 'root', '--name', 'x'], /Use admin, ci, read, sdk-server:<environment> or sdk-client:<environment>/],
+    [['token', 'create', '--scope', 'root', '--name', 'x'], /Use admin, ci, read, sdk-server:<environment>, sdk-client:<environment> or agent:<environment>/],
     [['token', 'create', '--scope', 'sdk-client:Prod', '--name', 'x'], /argument 'sdk-client:Prod' is invalid/],
     [['release', 'new-checkout', '--env', 'production', '--on', '--off'], /give only one of --on, --off, --percent and --segment; got --on and --off/],
     [['release', 'new-checkout', '--env', 'production', '--percent', '10', '--segment', 'beta'], /got --percent and --segment/],
@@ -143,10 +146,12 @@ describe('API and network errors exit 1 with the problem on stderr', () => {
     expect(wait.code).toBe(1);
   });
 
-  it('says the agent is not available yet', async () => {
-    const r = await run(['agent', '--name', 'host-1', '--env', 'production']);
+  it('refuses to run the agent with a token that is not an agent token', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'gantry-agent-cli-'));
+    const r = await run(['agent', '--name', 'host-1', '--env', 'production', '--state-dir', stateDir]);
+    rmSync(stateDir, { recursive: true, force: true });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('not available yet');
+    expect(r.stderr).toContain('needs the agent permission');
   });
 });
 
