@@ -50,10 +50,16 @@ export function routesFor(placement: Placement, versions: string[]): PlacementRo
     const biggest = scaled.reduce((b, v, i) => (v.weight > scaled[b]!.weight ? i : b), 0);
     scaled[biggest]!.weight += rest;
   }
+  // Every version an agent runs is reachable with `x-gantry-version: <version>`: a dark or warm
+  // version can be tried before (or after) it has traffic.
+  const headerRoutes = (placement.routes.headerRoutes ?? []).filter((r) => versions.includes(r.version));
+  for (const v of versions) {
+    if (!headerRoutes.some((r) => r.header === 'x-gantry-version' && r.value === v)) headerRoutes.push({ header: 'x-gantry-version', value: v, version: v });
+  }
   return {
     versions: scaled,
     ...(placement.routes.stickiness ? { stickiness: placement.routes.stickiness } : {}),
-    headerRoutes: (placement.routes.headerRoutes ?? []).filter((r) => versions.includes(r.version)),
+    headerRoutes,
   };
 }
 
