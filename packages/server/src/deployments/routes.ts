@@ -17,6 +17,9 @@ const Deployment = Type.Object({
   rollbackOf: Type.Union([Type.Integer(), Type.Null()]), reason: NullableString, overrideReason: NullableString, message: NullableString,
   requestedBy: Type.String(), approvedBy: NullableString, revision: Type.Integer(),
   createdAt: Timestamp, startedAt: NullableTimestamp, finishedAt: NullableTimestamp, updatedAt: Timestamp,
+  progress: Type.Union([Type.Object({ step: Type.Integer(), steps: Type.Array(Type.String()) }), Type.Null()]),
+  analysis: Type.Array(Type.Unknown()),
+  previousVersion: NullableString,
 });
 const Id = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 }) });
 const Reason = Type.String({ minLength: 1, maxLength: 1000 });

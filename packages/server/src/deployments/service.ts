@@ -8,6 +8,7 @@ import type { ServicesService } from '../services/service.js';
 import { etagOf } from '../http/etag.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
 import { toPage } from '../http/pagination.js';
+import { describeStep } from './plans.js';
 import { checkFreeze, checkPolicy } from './policy.js';
 import { canMove, isTerminal, type DeploymentState } from './state-machine.js';
 import { deploymentStore, type DeploymentFilter, type DeploymentRow, type NewDeployment } from './store.js';
@@ -36,6 +37,11 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** For deployments Gantry performs: the plan's steps in words and the index of the current one. */
+  progress: { step: number; steps: string[] } | null;
+  /** Canary analysis results, oldest first. */
+  analysis: unknown[];
+  previousVersion: string | null;
 }
 
 export interface CreateDeployment {
@@ -268,5 +274,7 @@ export function toDeployment(r: DeploymentRow): Deployment {
     overrideReason: r.override_reason, message: r.message, requestedBy: r.requested_by, approvedBy: r.approved_by,
     revision: r.revision, createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null,
     finishedAt: r.finished_at?.toISOString() ?? null, updatedAt: r.updated_at.toISOString(),
+    progress: r.plan ? { step: r.step, steps: r.plan.steps.map(describeStep) } : null,
+    analysis: r.analysis ?? [], previousVersion: r.previous_version ?? null,
   };
 }
