@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerAgents } from './commands/agents.js';
 import { registerArtifacts } from './commands/artifacts.js';
 import { registerAudit } from './commands/audit.js';
 import { registerDeploy } from './commands/deploy.js';
@@ -10,6 +11,7 @@ import { registerFeatures } from './commands/features.js';
 import { registerMatrix } from './commands/matrix.js';
 import { registerNotes } from './commands/notes.js';
 import { registerReleases } from './commands/releases.js';
+import { registerRunSpecs } from './commands/runspecs.js';
 import { registerSegments } from './commands/segments.js';
 import { registerServe } from './commands/serve.js';
 import { registerServices } from './commands/services.js';
@@ -50,6 +52,8 @@ export function buildProgram(): Command {
   registerArtifacts(program);
   registerDeploy(program);
   registerDeployments(program);
+  registerRunSpecs(program);
+  registerAgents(program);
   registerMatrix(program);
   registerNotes(program);
   registerFeatures(program);

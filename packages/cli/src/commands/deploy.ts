@@ -1,3 +1,4 @@
+import { drivers } from '@gantry/server';
 import { Option, type Command } from 'commander';
 import { path, type Client } from '../client.js';
 import { contextOf } from '../context.js';
@@ -7,7 +8,7 @@ import { name, nonEmpty, positiveInteger, version } from '../parse.js';
 import type { Deployment } from './deployments.js';
 import { waitForDeployment } from './wait.js';
 
-/** The strategies of DESIGN.md's vocabulary. Drivers are checked by the server, which knows which it has. */
+/** The strategies of DESIGN.md's vocabulary; the drivers are the server's own list. */
 export const strategies = ['recreate', 'rolling', 'blue-green', 'canary'] as const;
 
 /** Default for --wait: long enough for an approval in a protected environment. */
@@ -53,11 +54,11 @@ export function registerDeploy(program: Command): void {
     .argument('<version>', 'the artifact\'s version', version)
     .requiredOption('--to <env>', 'target environment', name)
     .addOption(new Option('--strategy <strategy>', 'how to replace the running version').choices(strategies))
-    .option('--driver <driver>', 'who performs it (default external: your CI reports progress)', name)
+    .addOption(new Option('--driver <driver>', 'who performs it: external (default: your CI reports progress), agent (Gantry, through its host agents) or script (Gantry runs the run spec\'s scripts)').choices(drivers))
     .option('--reason <text>', 'why, kept with the deployment', nonEmpty)
     .option('--queue', 'if another deployment of this service to this environment is active, run after it instead of failing')
     .option('--override-freeze <reason>', 'deploy into a frozen environment; the reason is audited', nonEmpty)
-    .option('--wait', 'wait until it succeeds (exit 0) or fails, is rolled back or times out (exit 1)')
+    .option('--wait', 'follow it, printing its log as it goes, until it succeeds (exit 0) or fails, is rolled back or times out (exit 1)')
     .option('--timeout <seconds>', `with --wait: give up after this long (default ${defaultTimeoutSeconds})`, positiveInteger)
     .action(async (service: string, ver: string, opts: WaitFlags & { to: string; strategy?: string; driver?: string; reason?: string; queue?: boolean; overrideFreeze?: string }, cmd: Command) => {
       checkWaitFlags(opts);
@@ -80,7 +81,7 @@ export function registerDeploy(program: Command): void {
     .argument('<service>', 'service', name)
     .requiredOption('--env <env>', 'environment', name)
     .option('--reason <text>', 'why, kept with the deployment', nonEmpty)
-    .option('--wait', 'wait until the rollback deployment finishes')
+    .option('--wait', 'follow the rollback deployment, printing its log, until it finishes')
     .option('--timeout <seconds>', `with --wait: give up after this long (default ${defaultTimeoutSeconds})`, positiveInteger)
     .action(async (service: string, opts: WaitFlags & { env: string; reason?: string }, cmd: Command) => {
       checkWaitFlags(opts);

@@ -35,9 +35,22 @@ export interface Deployment {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
+  /** For deployments Gantry performs: the plan's steps in words and the index of the current one. */
+  progress?: { step: number; steps: string[] } | null;
+  /** Canary analysis results, oldest first. */
+  analysis?: AnalysisResult[];
+  /** The version that ran before (what a failure rolls back to). */
+  previousVersion?: string | null;
 }
 
-interface LogLine {
+export interface AnalysisResult {
+  step?: number;
+  verdict: string;
+  reason: string;
+  at?: string;
+}
+
+export interface LogLine {
   id: number;
   at: string;
   level: string;
@@ -45,6 +58,24 @@ interface LogLine {
 }
 
 const deploymentId = (value: string) => positiveInteger(value);
+const describe = (d: Deployment) => `${d.service}@${d.version} → ${d.environment}`;
+
+/** The plan's steps, one a line: ✓ done, → current, ✗ where it failed; undefined without a plan. */
+export function planLines(d: Deployment): string | undefined {
+  const p = d.progress;
+  if (!p || p.steps.length === 0) return undefined;
+  const failed = d.state === 'failed' || d.state === 'rolled-back';
+  return p.steps.map((text, i) => {
+    const mark = i < p.step ? '✓' : i > p.step ? ' ' : failed ? '✗' : isTerminal(d.state) ? '✓' : '→';
+    return `${mark} ${i + 1}. ${text}${i === p.step && !isTerminal(d.state) ? '  (current)' : ''}`;
+  }).join('\n');
+}
+
+/** Analysis results, oldest first: `step 3: pass: error rate … (2m ago)`. */
+export function analysisLines(d: Deployment): string | undefined {
+  if (!d.analysis || d.analysis.length === 0) return undefined;
+  return d.analysis.map((a) => `${a.step !== undefined ? `step ${a.step + 1}: ` : ''}${a.verdict}: ${a.reason}${a.at ? ` (${relativeTime(a.at)})` : ''}`).join('\n');
+}
 const formatLine = (l: LogLine) => `${l.at.replace(/\.\d+Z$/, 'Z')}  ${l.level.padEnd(5)}  ${l.message}`;
 
 /** Every log line after `after`, page by page. */
@@ -129,6 +160,7 @@ export function registerDeployments(program: Command): void {
         ['state', d.state],
         ['kind', d.kind === 'rollback' ? `rollback${d.rollbackOf !== null ? ` (replacing deployment ${d.rollbackOf})` : ''}` : 'deploy'],
         ['strategy', `${d.strategy} (${d.driver} driver)`],
+        ['previous version', d.previousVersion],
         ['reason', d.reason],
         ['freeze override', d.overrideReason],
         ['message', d.message],
@@ -136,6 +168,8 @@ export function registerDeployments(program: Command): void {
         ['approved by', d.approvedBy],
         ['started', when(d.startedAt)],
         ['finished', when(d.finishedAt)],
+        ['plan', planLines(d)],
+        ['analysis', analysisLines(d)],
       ]));
     });
 
@@ -171,6 +205,30 @@ export function registerDeployments(program: Command): void {
       }
       if (json) return printJson({ deploymentId: id, appended: kept.length });
       note(`Appended ${kept.length} line${kept.length === 1 ? '' : 's'} to deployment ${id}'s log.`);
+    });
+
+  deployment.command('promote')
+    .description('end the pause a deployment Gantry runs is waiting at (a canary step `pause: {}`)')
+    .argument('<id>', 'deployment id', deploymentId)
+    .action(async (id: number, _opts: unknown, cmd: Command) => {
+      const { client, json } = contextOf(cmd);
+      const d = await client.post<Deployment>(path('deployments', id, 'promote'), {});
+      if (json) return printJson(d);
+      const at = d.progress && d.progress.step < d.progress.steps.length ? ` at step ${d.progress.step + 1}/${d.progress.steps.length} (${d.progress.steps[d.progress.step]})` : '';
+      out(`Promoted deployment ${d.id} (${describe(d)})${at}; it goes on with the next step.`);
+    });
+
+  deployment.command('abort')
+    .description('stop a deployment Gantry runs and roll it back to the version before it')
+    .argument('<id>', 'deployment id', deploymentId)
+    .requiredOption('--reason <text>', 'why; kept in its log, its final message and the audit trail', nonEmpty)
+    .action(async (id: number, opts: { reason: string }, cmd: Command) => {
+      const { client, json } = contextOf(cmd);
+      const d = await client.post<Deployment>(path('deployments', id, 'abort'), { reason: opts.reason });
+      if (json) return printJson(d);
+      const to = d.previousVersion ? ` to ${d.previousVersion}` : '';
+      out(`Aborting deployment ${d.id} (${describe(d)}): Gantry rolls it back${to}.`);
+      note(`follow it with: gantry deployment logs ${d.id} --follow`);
     });
 
   deployment.command('approve')
