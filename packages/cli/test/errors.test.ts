@@ -85,6 +85,14 @@ describe('usage errors exit 2 before anything is sent', () => {
     [['service', 'list', 'extra'], /too many arguments/],
     [['service', 'list', '--url', 'ftp://example.com'], /must start with http:\/\/ or https:\/\//],
     [['agent', '--env', 'production'], /required option '--name <name>' not specified/],
+    [['deploy', 'web', '1.0.0', '--to', 'staging', '--driver', 'kubernetes'], /Allowed choices are external, agent, script/],
+    [['deployment', 'promote', 'latest'], /positive whole number/],
+    [['deployment', 'abort', '3'], /required option '--reason <text>' not specified/],
+    [['deployment', 'abort', '3', '--reason', ' '], /It must not be empty/],
+    [['run-spec', 'set', 'web'], /required option '--file <file>' not specified/],
+    [['run-spec', 'set', 'web', '--file', 'no-such-spec.json'], /error: cannot read no-such-spec\.json: no such file/],
+    [['run-spec', 'show', 'Web'], /lower-case letters, digits and dashes/],
+    [['agents', '--env', 'Prod'], /option '--env <env>' argument 'Prod' is invalid/],
   ])('gantry %j', async (args, message) => {
     await usage(args, message);
   });
