@@ -202,7 +202,7 @@ describe.each(backends)('the CLI flow on $name', (backend) => {
     expect(done.stdout).toBe(`${id}\n`);
     // Without a terminal, one line per state change and per log line (CI logs); polling may see "running" or skip it.
     expect(done.stderr).toMatch(new RegExp(`^deployment ${id} \\(checkout-api@1\\.4\\.3 → development\\): approved\n(  .*\n|.*: running\n)*deployment ${id} .*: succeeded$`, 'm'));
-    expect(done.stderr).toMatch(/^  approved → running by token:ci-main\n(.*\n)*  migrations applied\n(.*\n)*  running → succeeded by token:ci-main$/m);
+    expect(done.stderr).toMatch(/^ {2}approved → running by token:ci-main\n(.*\n)* {2}migrations applied\n(.*\n)* {2}running → succeeded by token:ci-main$/m);
 
     const failing = run(['deploy', 'checkout-api', '1.4.3', '--to', 'test', '--wait', '--json'], ciToken);
     const failedId = await latestDeploymentId('test');

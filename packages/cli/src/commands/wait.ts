@@ -80,7 +80,9 @@ export async function waitForDeployment(client: Client, first: Deployment, optio
   };
   const spin = () => {
     const elapsed = Math.round((Date.now() - started) / 1000);
-    const parts = [stateLine(current), ...(step ? [step] : []), `${elapsed}s`];
+    // With a current step the state's message says less than the step: leave it out to keep the line short.
+    const state = step ? `deployment ${current.id} (${current.service}@${current.version} → ${current.environment}): ${current.state}` : stateLine(current);
+    const parts = [state, ...(step ? [step] : []), `${elapsed}s`];
     stream.write(`\r\x1b[2K${fit(`${frames[frame++ % frames.length]} ${parts.join(' · ')}${unreachable ? ' (server unreachable, retrying)' : ''}`)}`);
     spinning = true;
   };
