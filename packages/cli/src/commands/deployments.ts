@@ -115,7 +115,7 @@ async function readStdinLines(): Promise<string[]> {
 }
 
 export function registerDeployments(program: Command): void {
-  const deployment = program.command('deployment').description('deployments: history, progress reports, logs and approvals');
+  const deployment = program.command('deployment').description('deployments: history, progress reports, logs, approvals, and promoting or aborting those Gantry performs');
 
   deployment.command('report')
     .description('report progress or the outcome of a deployment your CI performs (the external driver)')
