@@ -4,6 +4,9 @@ import { createDatabase } from './db/database.js';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded.js';
 import { migrate } from './db/migrate.js';
 
+/** How long a shutdown waits for in-flight requests before closing their connections. */
+const drainMs = 10_000;
+
 export interface RunningServer {
   url: string;
   /** Set on first start when no GANTRY_ADMIN_TOKEN was given: print it once. */
@@ -35,7 +38,12 @@ export async function startServer(config: ServerConfig, say: (line: string) => v
       url: `http://${host}:${port}`,
       generatedAdminToken: seeded?.generated ? seeded.secret : undefined,
       close: () => (closing ??= (async () => {
-        await app.close();
+        // Drain: in-flight requests finish; keep-alive connections are closed as soon as they are
+        // idle (instead of after their 72 s idle timeout); whatever still holds on after the drain
+        // window is cut, so a shutdown always ends.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        const cut = setTimeout(() => app.server.closeAllConnections(), drainMs);
+        await app.close().finally(() => { clearInterval(sweep); clearTimeout(cut); });
         await db.close();
         await embedded?.stop();
       })()),

@@ -12,10 +12,10 @@ export interface ServerProcess {
 }
 
 /** Runs the built server in its own process, so tests can kill it like an operator (or the OOM killer) would. */
-export async function spawnServer(options: { dataDir?: string; databaseUrl?: string; adminToken: string }): Promise<ServerProcess> {
+export async function spawnServer(options: { dataDir?: string; databaseUrl?: string; adminToken: string; port?: number }): Promise<ServerProcess> {
   const code = `
     const { startServer, loadServerConfig } = await import(${JSON.stringify(serverEntry)});
-    const server = await startServer(loadServerConfig({ port: 0, logLevel: 'silent' }));
+    const server = await startServer(loadServerConfig({ port: ${options.port ?? 0}, logLevel: 'silent' }));
     process.on('SIGTERM', async () => { await server.close(); process.exit(0); });
     console.log('LISTENING ' + server.url);
   `;
@@ -28,7 +28,7 @@ export async function spawnServer(options: { dataDir?: string; databaseUrl?: str
   });
   let out = '';
   child.stdout!.on('data', (d) => { out += String(d); });
-  child.stderr!.on('data', (d) => { out += String(d); });
+  child.stderr!.on('data', (d) => { out += String(d); if (process.env.E2E_DEBUG) process.stderr.write(d); });
   const exited = new Promise<number | string>((resolve) => child.once('exit', (c, s) => resolve(c ?? s ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${out}`)), 60_000);
