@@ -11,6 +11,7 @@ const benches = [
   { name: 'ofrep', script: 'bench/ofrep/run.mjs', title: 'OFREP bulk evaluation' },
   { name: 'propagation', script: 'bench/propagation/run.mjs', title: 'Propagation to streaming clients' },
   { name: 'router', script: 'bench/router/run.mjs', title: 'Traffic router' },
+  { name: 'switch', script: 'bench/switch/run.mjs', title: 'Blue-green switch and warm rollback' },
 ];
 const only = process.argv.slice(2);
 for (const b of benches) {

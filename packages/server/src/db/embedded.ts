@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -24,6 +24,7 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
   await mkdir(root, { recursive: true, mode: 0o700 });
   // Postgres runs as the unprivileged `postgres` user when we are root, and must reach its directory.
   await chmod(root, 0o711).catch(() => {});
+  if (process.getuid?.() === 0) await assertTraversable(root);
   const fresh = !existsSync(join(pgDir, 'PG_VERSION'));
   let password: string;
   if (fresh) {
@@ -72,6 +73,17 @@ export async function startEmbeddedDatabase(dataDir: string, log: (line: string)
       await server.stop();
     },
   };
+}
+
+/** As root, PostgreSQL runs as `postgres`, which must be able to pass through every parent directory. */
+async function assertTraversable(dir: string): Promise<void> {
+  for (let d = dirname(dir); ; d = dirname(d)) {
+    const mode = (await stat(d)).mode;
+    if ((mode & 0o001) === 0) {
+      throw new EmbeddedDatabaseError(`the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${d} (mode ${(mode & 0o777).toString(8)}): choose a --data-dir outside it, or allow passing through it with chmod o+x ${d}`);
+    }
+    if (d === dirname(d)) return;
+  }
 }
 
 const hookedEvents = ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
