@@ -149,6 +149,13 @@ describe('deployments performed by an agent', () => {
     expect(await hit(routerUrl)).toEqual({ status: 200, version: '2' });
   }, 120_000);
 
+  it('exposes the routers\' per-version counters on the server\'s /metrics', async () => {
+    const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${server.adminToken}` } });
+    const text = await res.text();
+    expect(text).toMatch(/gantry_router_requests\{environment="production",agent="host-1",service="web",version="2"\} [1-9]\d*/);
+    expect(text).toContain('gantry_router_errors_5xx{');
+  });
+
   it('shows the agent\'s process output in the deployment log', async () => {
     const list = await server.api<{ items: { id: number; version: string; kind: string }[] }>('GET', '/api/v1/deployments?service=web&state=succeeded');
     const first = list.items.filter((d) => d.version === '1' && d.kind === 'deploy').at(-1)!;

@@ -146,7 +146,11 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await db.query('SELECT 1');
     return reply.send({ status: 'ok' });
   });
-  registerMetrics(app, { deploymentsByState: deployments.countByState });
+  registerMetrics(app, {
+    deploymentsByState: deployments.countByState,
+    routerCounters: async () => (await agents.list()).filter((a) => a.live).flatMap((a) => (a.status.services ?? []).flatMap((s) =>
+      Object.entries(s.router?.versions ?? {}).map(([version, c]) => ({ environment: a.environment, agent: a.name, service: s.service, version, requests: c.requests, errors5xx: c.errors5xx })))),
+  });
 
   await app.register(async (api) => {
     await api.register(authRoutes(auth));

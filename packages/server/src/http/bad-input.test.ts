@@ -10,7 +10,7 @@ afterAll(() => t.close());
 
 /** A fingerprint of everything stored: bad input must leave it as it was. */
 async function fingerprint(): Promise<string> {
-  const tables = ['audit_events', 'services', 'environments', 'builds', 'artifacts', 'artifact_labels', 'deployments', 'deployment_logs', 'tokens'];
+  const tables = ['audit_events', 'services', 'environments', 'builds', 'artifacts', 'artifact_labels', 'deployments', 'deployment_logs', 'tokens', 'run_specs', 'placements', 'features', 'segments', 'releases'];
   const counts = await Promise.all(tables.map(async (name) => `${name}=${(await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${name}`)).rows[0]!.n}`));
   const revisions = (await t.db.query<{ r: string }>("SELECT string_agg(name || ':' || revision, ',' ORDER BY name) AS r FROM environments")).rows[0]!.r;
   return `${counts.join(' ')} ${revisions}`;
@@ -82,6 +82,15 @@ const cases: Case[] = [
   { name: 'deployment: list bad state', method: 'GET', path: '/api/v1/deployments?state=weird', status: 400, code: 'validation_failed' },
   { name: 'deployment: list limit too big', method: 'GET', path: '/api/v1/deployments?limit=100000', status: 400, code: 'validation_failed' },
   { name: 'deployment: rollback unknown env', method: 'POST', path: '/api/v1/rollbacks', body: { service: 'checkout-api', environment: 'moon' }, status: 404, code: 'environment_not_found' },
+  // run specifications
+  { name: 'run spec: no artifact source', method: 'PUT', path: '/api/v1/services/web/run-spec', body: { port: 8080, artifact: {}, command: 'node app.js' }, status: 400, code: 'validation_failed', detail: /url or a fetchCommand/ },
+  { name: 'run spec: port out of range', method: 'PUT', path: '/api/v1/services/web/run-spec', body: { port: 70000, artifact: { url: 'https://a/{version}' }, command: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'run spec: ftp artifact', method: 'PUT', path: '/api/v1/services/web/run-spec', body: { port: 8080, artifact: { url: 'ftp://a/b' }, command: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'run spec: decreasing canary', method: 'PUT', path: '/api/v1/services/web/run-spec', body: { port: 8080, artifact: { url: 'https://a/{version}' }, command: 'x', canary: { steps: [{ setWeight: 50 }, { setWeight: 10 }] } }, status: 400, code: 'validation_failed', detail: /must not decrease/ },
+  { name: 'run spec: unknown field', method: 'PUT', path: '/api/v1/services/web/run-spec', body: { port: 8080, artifact: { url: 'https://a/{version}' }, command: 'x', replicas: 3 }, status: 400, code: 'validation_failed' },
+  { name: 'run spec: unknown service', method: 'PUT', path: '/api/v1/services/nope/run-spec', body: { port: 8080, artifact: { url: 'https://a/{version}' }, command: 'x' }, status: 404, code: 'service_not_found' },
+  { name: 'run spec: none yet', method: 'GET', path: '/api/v1/services/web/run-spec', status: 404, code: 'run_spec_not_found' },
+  { name: 'deployment: agent driver without run spec', method: 'POST', path: '/api/v1/deployments', body: { service: 'checkout-api', environment: 'staging', version: '1.4.0', driver: 'agent' }, status: 409, code: 'run_spec_missing' },
   // audit
   { name: 'audit: bad since', method: 'GET', path: '/api/v1/audit?since=yesterday', status: 400, code: 'validation_failed' },
   { name: 'audit: since after until', method: 'GET', path: '/api/v1/audit?since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z', status: 400, code: 'validation_failed' },

@@ -2,7 +2,20 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app, so several apps in one process (tests) never share counters. */
-export function registerMetrics(app: FastifyInstance, collectors: { deploymentsByState(): Promise<{ state: string; n: number }[]> }): Registry {
+export interface RouterCounter {
+  environment: string;
+  agent: string;
+  service: string;
+  version: string;
+  requests: number;
+  errors5xx: number;
+}
+
+export function registerMetrics(app: FastifyInstance, collectors: {
+  deploymentsByState(): Promise<{ state: string; n: number }[]>;
+  /** What the agents' routers last reported: per version, the data canary analysis reads. */
+  routerCounters(): Promise<RouterCounter[]>;
+}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
@@ -17,6 +30,23 @@ export function registerMetrics(app: FastifyInstance, collectors: { deploymentsB
     async collect() {
       this.reset();
       for (const { state, n } of await collectors.deploymentsByState()) this.set({ state }, n);
+    },
+  });
+  const labels = ['environment', 'agent', 'service', 'version'];
+  new Gauge({
+    name: 'gantry_router_requests', help: 'Requests served per version by agents\' traffic routers (cumulative since each router started, as last reported)',
+    labelNames: labels, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await collectors.routerCounters()) this.set({ environment: c.environment, agent: c.agent, service: c.service, version: c.version }, c.requests);
+    },
+  });
+  new Gauge({
+    name: 'gantry_router_errors_5xx', help: '5xx answers per version by agents\' traffic routers (cumulative, as last reported)',
+    labelNames: labels, registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await collectors.routerCounters()) this.set({ environment: c.environment, agent: c.agent, service: c.service, version: c.version }, c.errors5xx);
     },
   });
   app.addHook('onResponse', async (request, reply) => {
