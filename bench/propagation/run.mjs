@@ -66,16 +66,20 @@ const token = (await api('POST', '/api/v1/tokens', { name: 'bench', scope: 'sdk-
 
 const rows = [];
 const open = [];
+// Clients opened in an earlier round keep their callback: it must record into the current round.
+let sent;
+let latencies;
+let pending;
+const onRevision = (revision, at) => {
+  const t0 = sent.get(revision);
+  if (t0 === undefined) return;
+  latencies.push(at - t0);
+  pending.set(revision, pending.get(revision) - 1);
+};
 for (const size of SIZES) {
-  const sent = new Map(); // revision -> time of the API call
-  const latencies = [];
-  const pending = new Map();
-  const onRevision = (revision, at) => {
-    const t0 = sent.get(revision);
-    if (t0 === undefined) return;
-    latencies.push(at - t0);
-    pending.set(revision, pending.get(revision) - 1);
-  };
+  sent = new Map(); // revision -> time of the API call
+  latencies = [];
+  pending = new Map();
   while (open.length < size) {
     const batch = [];
     for (let i = 0; i < Math.min(500, size - open.length); i++) batch.push(openClient(server.url, token, (r, at) => onRevision(r, at)));
