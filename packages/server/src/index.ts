@@ -8,3 +8,16 @@ export { startServer, type RunningServer } from './server.js';
 export { scopeDescription, scopePattern } from './auth/tokens.js';
 export { drivers, strategies } from './deployments/service.js';
 export { activeStates, deploymentStates, terminalStates } from './deployments/state-machine.js';
+// The API's entities, for typed clients (the CLI) — the same types the routes' schemas describe.
+export type { Agent } from './agents/service.js';
+export type { Artifact, ReleaseNotes } from './artifacts/service.js';
+export type { AuditEvent } from './audit/service.js';
+export type { Token } from './auth/service.js';
+export type { Deployment, LogLine } from './deployments/service.js';
+export type { Environment } from './environments/service.js';
+export type { Feature, FeatureConfig } from './features/service.js';
+export type { Release } from './releases/service.js';
+export type { StoredRunSpec } from './runspecs/service.js';
+export type { RunSpec } from './runspecs/schema.js';
+export type { Segment } from './segments/service.js';
+export type { Service } from './services/service.js';
