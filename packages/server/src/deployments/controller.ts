@@ -89,7 +89,11 @@ export function startDeploymentController(deps: ControllerDeps) {
   const log = (q: Queryable, d: DeploymentRow, message: string, level = 'info') => deploymentStore.appendLog(q, d.id, [{ level, message }]);
 
   async function advance(q: Queryable, d: DeploymentRow): Promise<void> {
-    if (d.state === 'approved') return begin(q, d);
+    if (d.state === 'approved') {
+      // Plan and enter the first steps in the same pass: a warm rollback is then one round trip.
+      if (!(await begin(q, d))) return;
+      d = (await deploymentStore.get(q, d.id))!;
+    }
     const plan = d.plan!;
     if (plan.abort) return fail(q, d, plan, `aborted: ${plan.abort}`);
     const spec = (await deps.runSpecs.current(q, d.service))!.spec;
@@ -119,11 +123,12 @@ export function startDeploymentController(deps: ControllerDeps) {
     }
   }
 
-  async function begin(q: Queryable, d: DeploymentRow): Promise<void> {
+  /** Plans a deployment that was just approved; false when it could not start. */
+  async function begin(q: Queryable, d: DeploymentRow): Promise<boolean> {
     const stored = await deps.runSpecs.current(q, d.service);
     if (!stored || (d.driver === 'script' && !stored.spec.scripts)) {
       await deps.deployments.transition(q, controller, d.id, 'failed', d.driver === 'script' ? 'the run specification has no scripts for the script driver' : `service ${d.service} has no run specification`);
-      return;
+      return false;
     }
     const previous = d.driver === 'agent' ? (await agents.placement(q, d.environment, d.service, true)) ?? null : null;
     const live = await agents.live(q, d.environment);
@@ -131,6 +136,7 @@ export function startDeploymentController(deps: ControllerDeps) {
     await deploymentStore.setPlan(q, d.id, plan, 0, new Date(), stableVersion(previous) ?? null);
     await log(q, d, `plan (${d.strategy}, run spec revision ${stored.revision}): ${plan.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`).join('; ')}`);
     await deps.deployments.transition(q, controller, d.id, 'running', `plan of ${plan.steps.length} steps`);
+    return true;
   }
 
   async function freshVersion(q: Queryable, d: DeploymentRow, spec: RunSpec): Promise<PlacementVersion> {
