@@ -13,6 +13,7 @@ export type { Agent } from './agents/service.js';
 export type { Artifact, ReleaseNotes } from './artifacts/service.js';
 export type { AuditEvent } from './audit/service.js';
 export type { Token } from './auth/service.js';
+export type { AnalysisOutcome } from './deployments/analysis.js';
 export type { Deployment, LogLine } from './deployments/service.js';
 export type { Environment } from './environments/service.js';
 export type { Feature, FeatureConfig } from './features/service.js';

@@ -4,19 +4,8 @@ import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { details, note, out, printJson, relativeTime, shortDigest, table, when } from '../output.js';
 import { collect, digest, keyValue, label, name, nonEmpty, positiveInteger, version } from '../parse.js';
-
-export interface Artifact {
-  id: string;
-  service: string;
-  version: string;
-  digest: string;
-  provenance: { repository: string | null; commit: string | null; buildId: string | null; buildUrl: string | null };
-  changes: string[];
-  metadata: Record<string, unknown>;
-  labels: { label: string; at: string; by: string }[];
-  createdAt: string;
-  createdBy: string;
-}
+import type { Artifact } from '@gantry/server';
+export type { Artifact };
 
 interface Build {
   id: string;

@@ -3,18 +3,7 @@ import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { note, out, printJson, relativeTime } from '../output.js';
 import { nonEmpty, pastTime, positiveInteger } from '../parse.js';
-
-interface AuditEvent {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  before: unknown;
-  after: unknown;
-  requestId: string | null;
-}
+import type { AuditEvent } from '@gantry/server';
 
 /** Bookkeeping fields that change on every write and say nothing about the change itself. */
 const noise = new Set(['revision', 'createdAt', 'updatedAt', 'id', 'artifactId']);

@@ -6,56 +6,15 @@ import { UsageError } from '../errors.js';
 import { details, note, out, printJson, relativeTime, table, when } from '../output.js';
 import { name, nonEmpty, positiveInteger } from '../parse.js';
 import { isTerminal } from './wait.js';
+import { deploymentStates, type Deployment, type LogLine } from '@gantry/server';
+export { deploymentStates, type Deployment, type LogLine };
 
-export const deploymentStates = ['queued', 'pending', 'approved', 'running', 'verifying', 'succeeded', 'failed', 'rolled-back'] as const;
 /** The states a CI job (the external driver) may report. */
 export const reportableStates = ['running', 'verifying', 'succeeded', 'failed', 'rolled-back'] as const;
 const logLevels = ['debug', 'info', 'warn', 'error'] as const;
 const maxLineLength = 4000;
 const linesPerRequest = 1000;
 
-export interface Deployment {
-  id: number;
-  service: string;
-  environment: string;
-  version: string;
-  artifactId: string;
-  strategy: string;
-  driver: string;
-  state: string;
-  kind: 'deploy' | 'rollback';
-  rollbackOf: number | null;
-  reason: string | null;
-  overrideReason: string | null;
-  message: string | null;
-  requestedBy: string;
-  approvedBy: string | null;
-  revision: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-  /** For deployments Gantry performs: the plan's steps in words and the index of the current one. */
-  progress?: { step: number; steps: string[] } | null;
-  /** Canary analysis results, oldest first. */
-  analysis?: AnalysisResult[];
-  /** The version that ran before (what a failure rolls back to). */
-  previousVersion?: string | null;
-}
-
-export interface AnalysisResult {
-  step?: number;
-  verdict: string;
-  reason: string;
-  at?: string;
-}
-
-export interface LogLine {
-  id: number;
-  at: string;
-  level: string;
-  message: string;
-}
 
 const deploymentId = (value: string) => positiveInteger(value);
 const describe = (d: Deployment) => `${d.service}@${d.version} → ${d.environment}`;

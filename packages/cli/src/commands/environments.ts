@@ -4,18 +4,8 @@ import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { note, out, printJson, relativeTime, table } from '../output.js';
 import { futureTime, label, name, nonEmpty } from '../parse.js';
-
-export interface Environment {
-  name: string;
-  position: number;
-  previous: string | null;
-  protected: boolean;
-  freeze: { until: string; reason: string } | null;
-  policy: { requiredLabel: string | null; requirePreviousSuccess: boolean };
-  revision: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { Environment } from '@gantry/server';
+export type { Environment };
 
 /** "label stable, success in staging", or "none". */
 export function describePolicy(env: Environment): string {

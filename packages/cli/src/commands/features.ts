@@ -1,38 +1,13 @@
-import { FEATURE_KIND_LIFETIMES, FEATURE_KINDS, FEATURE_TYPES, type FeatureEnvironmentConfig, type FeatureKind, type FeatureType } from '@gantry/core';
+import { FEATURE_KIND_LIFETIMES, FEATURE_KINDS, FEATURE_TYPES, type FeatureKind, type FeatureType } from '@gantry/core';
 import { Option, type Command } from 'commander';
 import { path } from '../client.js';
 import { contextOf } from '../context.js';
 import { UsageError } from '../errors.js';
 import { details, note, out, plural, printJson, relativeTime, table, when } from '../output.js';
 import { name, nonEmpty, positiveInteger } from '../parse.js';
-import { describeClause, describeServe, featureKey, variationIndex, variationName, variationOption, variationValue, type VariationInfo } from '../targeting.js';
-
-export interface Feature {
-  key: string;
-  description: string;
-  owner: string;
-  kind: FeatureKind;
-  type: FeatureType;
-  variations: (VariationInfo & { name?: string; description?: string })[];
-  salt: string;
-  onVariation: number;
-  offVariation: number;
-  revision: number;
-  createdAt: string;
-  createdBy: string;
-  updatedAt: string;
-  environments: Record<string, { on: boolean; audience: string; revision: number }>;
-}
-
-export interface FeatureConfig {
-  feature: string;
-  environment: string;
-  config: FeatureEnvironmentConfig;
-  audience: string;
-  revision: number;
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
+import { describeClause, describeServe, featureKey, variationIndex, variationName, variationOption, variationValue } from '../targeting.js';
+import type { Feature, FeatureConfig } from '@gantry/server';
+export type { Feature, FeatureConfig };
 
 const dayMs = 86_400_000;
 

@@ -6,25 +6,10 @@ import { note, out, printJson, relativeTime, table } from '../output.js';
 import { futureTime, name, nonEmpty, positiveInteger } from '../parse.js';
 import { featureKey, percent } from '../targeting.js';
 import type { FeatureConfig } from './features.js';
+import type { Release } from '@gantry/server';
+export type { Release };
 
 export const releaseStates = ['applied', 'scheduled', 'cancelled', 'failed'] as const;
-
-export interface Release {
-  id: number;
-  feature: string;
-  environment: string;
-  action: string;
-  summary: string;
-  reason: string | null;
-  author: string;
-  state: string;
-  scheduledFor: string | null;
-  before: unknown;
-  after: unknown;
-  error: string | null;
-  createdAt: string;
-  appliedAt: string | null;
-}
 
 interface ReleaseOptions {
   env?: string;

@@ -5,18 +5,8 @@ import { contextOf } from '../context.js';
 import { details, note, out, plural, printJson, relativeTime, table, when } from '../output.js';
 import { collect, name } from '../parse.js';
 import { describeClause, ruleOption } from '../targeting.js';
-
-export interface Segment {
-  environment: string;
-  key: string;
-  description: string;
-  included: string[];
-  excluded: string[];
-  rules: SegmentRule[];
-  revision: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { Segment } from '@gantry/server';
+export type { Segment };
 
 const contextKey = (value: string): string => {
   if (value === '' || value.length > 256) throw new InvalidArgumentError('A context key has 1 to 256 characters.');

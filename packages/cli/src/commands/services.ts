@@ -2,14 +2,8 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { note, out, printJson, relativeTime, table } from '../output.js';
 import { name } from '../parse.js';
-
-export interface Service {
-  name: string;
-  description: string;
-  revision: number;
-  createdAt: string;
-  updatedAt: string;
-}
+import type { Service } from '@gantry/server';
+export type { Service };
 
 export function registerServices(program: Command): void {
   const service = program.command('service').description('services: things that are built and deployed');

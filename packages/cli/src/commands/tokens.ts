@@ -4,23 +4,12 @@ import { path } from '../client.js';
 import { contextOf } from '../context.js';
 import { note, out, printJson, relativeTime, table } from '../output.js';
 import { futureTime, uuid } from '../parse.js';
+import type { Token } from '@gantry/server';
 
 /** admin, ci, read, or an SDK scope bound to one environment: sdk-server:production, sdk-client:production. */
 export function scope(value: string): string {
   if (!scopePattern.test(value)) throw new InvalidArgumentError(`Use ${scopeDescription}, e.g. sdk-client:production.`);
   return value;
-}
-
-interface Token {
-  id: string;
-  name: string;
-  scope: string;
-  prefix: string;
-  createdAt: string;
-  createdBy: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
 }
 
 function status(t: Token): string {

@@ -8,6 +8,7 @@ import type { ServicesService } from '../services/service.js';
 import { etagOf } from '../http/etag.js';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError } from '../http/errors.js';
 import { toPage } from '../http/pagination.js';
+import type { AnalysisOutcome } from './analysis.js';
 import { describeStep } from './plans.js';
 import { checkFreeze, checkPolicy } from './policy.js';
 import { canMove, isTerminal, type DeploymentState } from './state-machine.js';
@@ -40,7 +41,7 @@ export interface Deployment {
   /** For deployments Gantry performs: the plan's steps in words and the index of the current one. */
   progress: { step: number; steps: string[] } | null;
   /** Canary analysis results, oldest first. */
-  analysis: unknown[];
+  analysis: (AnalysisOutcome & { step: number })[];
   previousVersion: string | null;
 }
 
@@ -275,6 +276,6 @@ export function toDeployment(r: DeploymentRow): Deployment {
     revision: r.revision, createdAt: r.created_at.toISOString(), startedAt: r.started_at?.toISOString() ?? null,
     finishedAt: r.finished_at?.toISOString() ?? null, updatedAt: r.updated_at.toISOString(),
     progress: r.plan ? { step: r.step, steps: r.plan.steps.map(describeStep) } : null,
-    analysis: r.analysis ?? [], previousVersion: r.previous_version ?? null,
+    analysis: (r.analysis ?? []) as Deployment['analysis'], previousVersion: r.previous_version ?? null,
   };
 }
