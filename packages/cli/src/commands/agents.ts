@@ -2,34 +2,9 @@ import type { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { note, out, printJson, relativeTime, table } from '../output.js';
 import { name } from '../parse.js';
+import type { Agent } from '@gantry/server';
 
-/** What an agent last reported of one version of one service. */
-interface VersionStatus {
-  version: string;
-  state: string;
-  healthyInstances: number;
-  instances?: unknown[];
-  error?: string | null;
-}
-
-interface ServiceStatus {
-  service: string;
-  routes?: { versions: { version: string; weight: number }[] };
-  versions: VersionStatus[];
-}
-
-export interface Agent {
-  id: string;
-  environment: string;
-  name: string;
-  hostname: string;
-  version: string;
-  registeredAt: string;
-  lastSeenAt: string;
-  live: boolean;
-  appliedRevision: number;
-  status: { services?: ServiceStatus[] } | null;
-}
+export type { Agent };
 
 const maxError = 80;
 
