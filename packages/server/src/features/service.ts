@@ -91,12 +91,13 @@ export function createFeaturesService(db: Database, audit: AuditService, deps: F
       updatedAt: stored?.updated_at.toISOString() ?? null, updatedBy: stored?.updated_by ?? null,
     };
   };
-  const toFeature = async (q: Queryable, row: FeatureRow): Promise<Feature> => {
-    const stored = new Map((await featureStore.configsOf(q, row.key)).map((c) => [c.environment, c]));
+  /** `names` and `configs` may be read once for a whole page (a list must not query per feature). */
+  const toFeature = async (q: Queryable, row: FeatureRow, names?: string[], configs?: ConfigRow[]): Promise<Feature> => {
+    const stored = new Map((configs ?? await featureStore.configsOf(q, row.key)).filter((c) => c.feature === row.key).map((c) => [c.environment, c]));
     const environments: Feature['environments'] = {};
-    for (const env of await deps.environments.list()) {
-      const c = toConfig(row, env.name, stored.get(env.name));
-      environments[env.name] = { on: c.config.on, audience: c.audience, revision: c.revision };
+    for (const env of names ?? (await deps.environments.list()).map((e) => e.name)) {
+      const c = toConfig(row, env, stored.get(env));
+      environments[env] = { on: c.config.on, audience: c.audience, revision: c.revision };
     }
     return {
       key: row.key, description: row.description, owner: row.owner, kind: row.kind as FeatureKind, type: row.type as FeatureType,
@@ -172,7 +173,10 @@ export function createFeaturesService(db: Database, audit: AuditService, deps: F
       return toFeature(db, await requireFeature(db, key));
     },
     async list({ after, limit }) {
-      return Promise.all((await featureStore.list(db, after, limit)).map((row) => toFeature(db, row)));
+      const rows = await featureStore.list(db, after, limit);
+      const names = (await deps.environments.list()).map((e) => e.name);
+      const configs = await featureStore.configsOfMany(db, rows.map((r) => r.key));
+      return Promise.all(rows.map((row) => toFeature(db, row, names, configs)));
     },
     async update(caller, key, revision, input) {
       return db.tx(async (q) => {

@@ -55,6 +55,9 @@ export const featureStore = {
   async configsOf(q: Queryable, feature: string): Promise<ConfigRow[]> {
     return (await q.query<ConfigRow>('SELECT * FROM feature_configs WHERE feature = $1', [feature])).rows;
   },
+  async configsOfMany(q: Queryable, features: string[]): Promise<ConfigRow[]> {
+    return (await q.query<ConfigRow>('SELECT * FROM feature_configs WHERE feature = ANY($1)', [features])).rows;
+  },
   async configsIn(q: Queryable, environment: string): Promise<ConfigRow[]> {
     return (await q.query<ConfigRow>('SELECT * FROM feature_configs WHERE environment = $1', [environment])).rows;
   },
