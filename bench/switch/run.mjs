@@ -103,7 +103,8 @@ for (let round = 0; round < ROUNDS; round++) {
   await new Promise((r) => setTimeout(r, 300));
   await load.stop();
   const logs = (await api('GET', `/api/v1/deployments/${id}/logs`)).items;
-  const t0 = Date.parse(logs.find((l) => /switch all traffic to the new version/.test(l.message)).at);
+  // The step's own line, not the plan's line that lists every step in advance.
+  const t0 = Date.parse(logs.find((l) => /^step \d+\/\d+: switch all traffic to the new version/.test(l.message)).at);
   const bg = { ms: switchedAt(load.seen, t0, to) - t0, failed: load.failed, requests: load.seen.length };
   // Warm rollback to `from`: the API call is the command.
   const load2 = traffic();
