@@ -98,6 +98,32 @@ describe('agent: converging between versions', () => {
     await waitFor(() => isGone(v1Pid), { what: 'the v1 process to exit' });
   });
 
+  it('keeps the router of a service listed with no version (in-place replacement): 503 while v1 drains and stops, then v2 on the same port', async () => {
+    api.setDesired([service('web', port, [v('v1', { deploymentId: 1 })], [{ version: 'v1', weight: 100_000 }])]);
+    const agent = await startAgent(api, stateDir);
+    const v1Pid = (await waitForVersion(agent, 'web', 'v1', 'ready')).instances[0]!.pid!;
+    await waitFor(() => serviceOf(agent, 'web')?.routes.versions.length === 1, { what: 'the v1 table' });
+
+    const slow = httpRequest(port, '/slow?ms=1000&chunks=2');
+    await new Promise((r) => setTimeout(r, 200));
+    const vacant = api.setDesired([service('web', port, [], [])]);
+    await waitFor(() => serviceOf(agent, 'web')?.routesRevision === vacant, { what: 'the empty table' });
+    // The router still listens: new requests get a problem, not a refused connection.
+    const refused = await httpRequest(port, '/');
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'no_route' });
+    const reply = await slow;
+    expect(reply).toMatchObject({ status: 200, body: 'chunk 0 of v1\nchunk 1 of v1\n' });
+    await waitFor(() => isGone(v1Pid), { what: 'the v1 process to exit' });
+    await waitFor(() => serviceOf(agent, 'web')?.versions.length === 0, { what: 'v1 out of the report' });
+    expect(serviceOf(agent, 'web')).toMatchObject({ routes: { versions: [] }, versions: [], error: null });
+
+    api.setDesired([service('web', port, [v('v2', { deploymentId: 2 })], [{ version: 'v2', weight: 100_000 }])]);
+    await waitForVersion(agent, 'web', 'v2', 'ready');
+    await waitFor(() => serviceOf(agent, 'web')?.routes.versions.map((r) => r.version).join() === 'v2', { what: 'the v2 table' });
+    expect(await answers(port, 5)).toEqual(Array(5).fill('v2'));
+  });
+
   it('fails a version that never becomes healthy, stops it, and keeps the routes in force', async () => {
     api.setDesired([service('web', port, [v('v1')], [{ version: 'v1', weight: 100_000 }])]);
     const agent = await startAgent(api, stateDir, { healthTimeoutMs: 2_000 });
