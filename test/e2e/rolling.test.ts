@@ -8,8 +8,9 @@ import { artifactServer, hit, load, packVersion, tempDir, waitFor } from './harn
 
 /**
  * Two agents as two targets of one environment, each a real `gantry agent` process with its
- * router on its own loopback address: a rolling deployment goes host by host, and survives one
- * agent being killed with SIGKILL halfway.
+ * router on its own loopback address: a rolling deployment goes host by host — with the new
+ * version beside the old one (maxSurge), surviving one agent being killed with SIGKILL halfway,
+ * and in place (maxUnavailable), where the old version leaves a host before the new one starts.
  */
 const cli = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 let server: TestServer;
@@ -40,16 +41,15 @@ beforeAll(async () => {
   dirs.push(dir);
   const v1 = packVersion(dir, { version: '1' });
   const v2 = packVersion(dir, { version: '2' });
+  const v3 = packVersion(dir, { version: '3' });
   artifacts = await artifactServer(dir);
   port = await freePort();
   await server.api('POST', '/api/v1/services', { name: 'api' });
   await server.api('POST', '/api/v1/environments', { name: 'staging' });
   await server.api('POST', '/api/v1/services/api/artifacts', { version: '1', digest: v1.digest });
   await server.api('POST', '/api/v1/services/api/artifacts', { version: '2', digest: v2.digest });
-  await server.api('PUT', '/api/v1/services/api/run-spec', {
-    port, artifact: { url: `${artifacts.url}/{version}.tgz` }, command: ['node', 'app.mjs'], instances: 2,
-    health: { path: '/health', intervalMs: 200, timeoutMs: 200 }, startTimeoutMs: 30_000, rolling: { maxUnavailable: 1 },
-  });
+  await server.api('POST', '/api/v1/services/api/artifacts', { version: '3', digest: v3.digest });
+  await server.api('PUT', '/api/v1/services/api/run-spec', { ...runSpec(), rolling: { maxSurge: 1 } });
   token = await server.token('agent:staging');
   for (const [name, host] of [['host-a', '127.0.0.2'], ['host-b', '127.0.0.3']] as const) {
     const stateDir = tempDir(`gantry-e2e-${name}-`);
@@ -68,6 +68,41 @@ afterAll(async () => {
 });
 
 const router = (host: string) => `http://${host}:${port}/`;
+const runSpec = () => ({
+  port, artifact: { url: `${artifacts.url}/{version}.tgz` }, command: ['node', 'app.mjs'], instances: 2,
+  health: { path: '/health', intervalMs: 200, timeoutMs: 200 }, startTimeoutMs: 30_000,
+});
+
+interface AgentView { name: string; status: { services?: { service: string; versions: { version: string; state: string; instances?: { pid: number | null }[] }[] }[] } }
+const agentViews = async () => (await server.api<{ items: AgentView[] }>('GET', '/api/v1/agents?environment=staging')).items;
+const versionsOn = (a: AgentView) => (a.status.services?.find((s) => s.service === 'api')?.versions ?? []);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Asks a router every 50 ms until stopped: when it answered what (a version, a status, or a connection error). */
+function sample(url: string) {
+  const seen: { at: number; answer: string }[] = [];
+  let on = true;
+  const done = (async () => {
+    while (on) {
+      const at = Date.now();
+      try {
+        const h = await hit(url);
+        seen.push({ at, answer: h.status === 200 ? `v${h.version}` : String(h.status) });
+      } catch (error) {
+        seen.push({ at, answer: `error ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}` });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return { seen, stop: async () => { on = false; await done; return seen; } };
+}
 
 describe('rolling across two agents', () => {
   it('the first deployment reaches both hosts', async () => {
@@ -101,4 +136,35 @@ describe('rolling across two agents', () => {
     await waitFor('host-b serving 2', () => hit(router('127.0.0.3')), (h) => h.version === '2', 20_000);
     expect(await hit(router('127.0.0.2'))).toEqual({ status: 200, version: '2' });
   }, 150_000);
+
+  it('in place (maxSurge 0, maxUnavailable 1): host by host, the old version gone before the new one starts, the router answering 503 meanwhile', async () => {
+    const before = await agentViews();
+    const oldPids = before.flatMap((a) => versionsOn(a).flatMap((v) => (v.instances ?? []).map((i) => i.pid))).filter((p): p is number => typeof p === 'number');
+    expect(oldPids.length).toBeGreaterThanOrEqual(4);
+    await server.api('PUT', '/api/v1/services/api/run-spec', { ...runSpec(), rolling: { maxSurge: 0, maxUnavailable: 1 } });
+    const a = sample(router('127.0.0.2'));
+    const b = sample(router('127.0.0.3'));
+    const d = await server.api<Deployment>('POST', '/api/v1/deployments', { service: 'api', environment: 'staging', version: '3', driver: 'agent', strategy: 'rolling' });
+    const done = await waitFor(`deployment ${d.id}`, () => deployment(d.id), (x) => ['succeeded', 'failed', 'rolled-back'].includes(x.state), 60_000);
+    await waitFor('host-b serving 3', () => hit(router('127.0.0.3')), (h) => h.version === '3', 10_000);
+    const [seenA, seenB] = await Promise.all([a.stop(), b.stop()]);
+    expect(done.state, done.message ?? '').toBe('succeeded');
+    expect(done.progress!.steps.slice(0, 2)).toEqual(['replace on 1 target(s) (batch 1 of 2, in place)', 'replace on 1 target(s) (batch 2 of 2, in place)']);
+
+    // Each host: version 2, then 503 (its router kept listening with nothing to serve), then version 3 — never back.
+    const phases = (seen: { answer: string }[]) => seen.map((s) => s.answer).filter((x, i, all) => i === 0 || all[i - 1] !== x);
+    expect(phases(seenA), JSON.stringify(phases(seenA))).toEqual(['v2', '503', 'v3']);
+    expect(phases(seenB), JSON.stringify(phases(seenB))).toEqual(['v2', '503', 'v3']);
+    // Host by host: host-b served version 2 until host-a served version 3.
+    const firstA3 = seenA.find((s) => s.answer === 'v3')!.at;
+    const firstAOut = seenA.find((s) => s.answer !== 'v2')!.at;
+    const firstBOut = seenB.find((s) => s.answer !== 'v2')!.at;
+    expect(firstBOut).toBeGreaterThan(firstA3);
+    expect(seenB.filter((s) => s.at >= firstAOut && s.at <= firstA3).every((s) => s.answer === 'v2')).toBe(true);
+
+    // Only version 3 on both hosts: in the agents' reports, and no process of version 2 left behind.
+    const after = await waitFor('only version 3 reported', agentViews, (list) => list.length === 2 && list.every((x) => versionsOn(x).map((v) => v.version).join() === '3'), 10_000);
+    expect(after.map((x) => versionsOn(x)[0]!.state)).toEqual(['ready', 'ready']);
+    await waitFor('the processes of version 2 to exit', async () => oldPids.filter(alive), (left) => left.length === 0, 10_000);
+  }, 90_000);
 });

@@ -28,6 +28,13 @@ export interface Placement {
   drainTimeoutMs: number;
   /** A previous version kept running without traffic, so a rollback is a route switch. */
   warm: { version: string; until: string } | null;
+  /**
+   * Agents that run no version of the service for a moment but keep its router on `port`,
+   * answering 503 `no_route`: in-place targets of a rolling batch, between the old version leaving
+   * and the new one being placed there. (An agent with no version and not listed here closes the
+   * service's router and stops everything of it.)
+   */
+  vacant?: string[];
 }
 
 export const WEIGHT_TOTAL = 100_000;

@@ -68,7 +68,9 @@ export function createAgentsService(db: Database, audit: AuditService): AgentsSe
     const services: DesiredState['services'] = [];
     for (const p of placements) {
       const mine = p.state.versions.filter((v) => runsOn(v, row.id));
-      if (mine.length === 0) continue;
+      // A vacant agent keeps the service with no version: its router stays up and answers 503
+      // while the old version drains and stops; the agent reports it gone, then the new one comes.
+      if (mine.length === 0 && !(p.state.vacant ?? []).includes(row.id)) continue;
       services.push({
         service: p.service, port: p.state.port, drainTimeoutMs: p.state.drainTimeoutMs,
         versions: mine.map(({ targets: _targets, ...v }) => v),

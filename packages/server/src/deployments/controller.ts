@@ -4,13 +4,14 @@ import type { Agent, AgentsService } from '../agents/service.js';
 import type { ArtifactsService } from '../artifacts/service.js';
 import type { Database, Queryable } from '../db/database.js';
 import type { Caller } from '../http/auth.js';
+import { ValidationError } from '../http/errors.js';
 import type { RunSpecsService } from '../runspecs/service.js';
 import type { RunSpec } from '../runspecs/schema.js';
 import { judge, windowStats } from './analysis.js';
 import { buildPlan, describeStep, stableVersion, type Plan, type Step } from './plans.js';
 import type { ScriptRunner } from './scripts.js';
 import type { DeploymentsService } from './service.js';
-import { enterStep, retireOnTargets } from './step-effects.js';
+import { enterStep, placeOnTargets, retireOnTargets } from './step-effects.js';
 import { deploymentStore, type DeploymentRow } from './store.js';
 
 type Check = 'wait' | 'done' | { fail: string };
@@ -132,7 +133,14 @@ export function startDeploymentController(deps: ControllerDeps) {
     }
     const previous = d.driver === 'agent' ? (await agents.placement(q, d.environment, d.service, true)) ?? null : null;
     const live = await agents.live(q, d.environment);
-    const plan = buildPlan({ strategy: d.strategy, driver: d.driver, kind: d.kind, version: d.version, spec: stored.spec, previous, agents: live.map((a) => a.id) });
+    let plan: Plan;
+    try {
+      plan = buildPlan({ strategy: d.strategy, driver: d.driver, kind: d.kind, version: d.version, spec: stored.spec, previous, agents: live.map((a) => a.id) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      await deps.deployments.transition(q, controller, d.id, 'failed', `run spec revision ${stored.revision}: ${error.message}`);
+      return false;
+    }
     await deploymentStore.setPlan(q, d.id, plan, 0, new Date(), stableVersion(previous) ?? null);
     await log(q, d, `plan (${d.strategy}, run spec revision ${stored.revision}): ${plan.steps.map((s, i) => `${i + 1}. ${describeStep(s)}`).join('; ')}`);
     await deps.deployments.transition(q, controller, d.id, 'running', `plan of ${plan.steps.length} steps`);
@@ -227,23 +235,76 @@ export function startDeploymentController(deps: ControllerDeps) {
       const got = report(a)?.routes?.versions ?? [];
       return expected.every((e) => (got.find((g) => g.version === e.version)?.weight ?? 0) === e.weight);
     };
+    const startTimeoutMs = spec.startTimeoutMs ?? 120_000;
+    const failedOn = (targets: Agent[]): Check | undefined => {
+      for (const a of targets) {
+        const v = versionOn(a, d.version);
+        if (v?.state === 'failed') return { fail: `${d.service}@${d.version} failed on agent ${a.name}: ${v.error ?? 'unknown error'}` };
+      }
+      return undefined;
+    };
+    const ready = (a: Agent) => { const v = versionOn(a, d.version); return v?.state === 'ready' && v.healthyInstances >= (spec.instances ?? 1); };
+    const unhealthy = { fail: `${d.service}@${d.version} did not become healthy within ${Math.round(startTimeoutMs / 1000)} s` };
     switch (step.type) {
-      case 'start':
+      case 'start': {
+        const failed = failedOn(live);
+        if (failed) return failed;
+        if (!live.every(ready)) return elapsed > startTimeoutMs ? unhealthy : 'wait';
+        return live.every(routesApplied) ? 'done' : 'wait';
+      }
       case 'batch': {
-        const targets = step.type === 'batch' ? live.filter((a) => step.targets.includes(a.id)) : live;
-        for (const a of targets) {
-          const v = versionOn(a, d.version);
-          if (v?.state === 'failed') return { fail: `${d.service}@${d.version} failed on agent ${a.name}: ${v.error ?? 'unknown error'}` };
+        // Resumable from the row: what has been done inside the batch is in plan.batch, written in
+        // the same transaction as the placement it changed.
+        const now = Date.now();
+        const started = now - elapsed;
+        const progress = plan.batch?.step === d.step ? plan.batch : (plan.batch = { step: d.step });
+        if (plan.phase === d.step) progress.retiredAt ??= started;
+        const inPlace = step.inPlace ?? [];
+        const surge = step.targets.filter((t) => !inPlace.includes(t));
+        const on = (ids: string[]) => live.filter((a) => ids.includes(a.id));
+        const names = (list: Agent[]) => list.map((a) => a.name).join(', ');
+        const others = (a: Agent) => (report(a)?.versions ?? []).filter((v) => v.version !== d.version);
+        const leaveTimeoutMs = routeTimeoutMs + placement.drainTimeoutMs + (spec.stopTimeoutMs ?? 10_000);
+
+        const failed = failedOn(on(progress.placedAt !== undefined ? step.targets : surge));
+        if (failed) return failed;
+        let next = placement;
+        if (inPlace.length > 0 && progress.placedAt === undefined) {
+          // In place: the old version leaves first; the new one goes there once it is gone.
+          const occupied = on(inPlace).filter((a) => others(a).length > 0);
+          if (occupied.length > 0) {
+            if (now - started > leaveTimeoutMs) return { fail: `the old version did not leave agent ${names(occupied)} within ${Math.round(leaveTimeoutMs / 1000)} s` };
+          } else {
+            next = placeOnTargets(next, d.version, inPlace);
+            progress.placedAt = now;
+            await log(q, d, `batch ${step.index + 1}/${step.of}: old version gone from ${names(on(inPlace)) || 'its in-place targets'}, new version starting there`);
+          }
         }
-        const ready = targets.every((a) => { const v = versionOn(a, d.version); return v?.state === 'ready' && v.healthyInstances >= (spec.instances ?? 1); });
-        if (!ready) return elapsed > (spec.startTimeoutMs ?? 120_000) ? { fail: `${d.service}@${d.version} did not become healthy within ${Math.round((spec.startTimeoutMs ?? 120_000) / 1000)} s` } : 'wait';
-        if (step.type === 'batch' && (plan as Plan & { phase?: number }).phase !== d.step) {
-          (plan as Plan & { phase?: number }).phase = d.step;
-          await agents.setPlacement(q, d.environment, d.service, retireOnTargets(placement, d.version, step.targets));
-          await log(q, d, `batch ${step.index + 1}/${step.of}: new version healthy, old version leaving`);
+        if (surge.length > 0 && progress.retiredAt === undefined) {
+          // Surge: the old version leaves once the new one is healthy beside it.
+          if (on(surge).every(ready)) {
+            next = retireOnTargets(next, d.version, surge);
+            progress.retiredAt = now;
+            await log(q, d, `batch ${step.index + 1}/${step.of}: new version healthy on ${names(on(surge)) || 'its surge targets'}, old version leaving`);
+          } else if (elapsed > startTimeoutMs) {
+            return unhealthy;
+          }
+        }
+        if (next !== placement) {
+          await agents.setPlacement(q, d.environment, d.service, next);
           return 'wait';
         }
-        return targets.every(routesApplied) ? 'done' : 'wait';
+        if ((inPlace.length > 0 && progress.placedAt === undefined) || (surge.length > 0 && progress.retiredAt === undefined)) return 'wait';
+        // Done when every target runs the new version alone, healthy and routed.
+        const targets = on(step.targets);
+        const notReady = targets.filter((a) => !ready(a));
+        if (notReady.length > 0) return now - Math.max(started, progress.placedAt ?? 0) > startTimeoutMs ? unhealthy : 'wait';
+        const lingering = targets.filter((a) => others(a).length > 0);
+        const unrouted = targets.filter((a) => !routesApplied(a));
+        if (lingering.length === 0 && unrouted.length === 0) return 'done';
+        if (now - Math.max(started, progress.placedAt ?? 0, progress.retiredAt ?? 0) <= leaveTimeoutMs) return 'wait';
+        return { fail: lingering.length > 0 ? `the old version did not leave agent ${names(lingering)} within ${Math.round(leaveTimeoutMs / 1000)} s`
+          : `agent ${names(unrouted)} did not apply the new routes within ${Math.round(leaveTimeoutMs / 1000)} s` };
       }
       case 'weight':
       case 'switch':

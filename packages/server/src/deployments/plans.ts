@@ -1,5 +1,6 @@
 import type { Placement } from '../agents/placement.js';
 import type { AnalysisSpec, RunSpec } from '../runspecs/schema.js';
+import { rollingSettings } from '../runspecs/service.js';
 
 /** One step of a deployment plan. The controller enters each step once, then checks it until it is done or fails. */
 export type Step =
@@ -11,7 +12,13 @@ export type Step =
   | { type: 'switch' }
   | { type: 'switchBack' }
   | { type: 'retire'; keepWarmMs: number }
-  | { type: 'batch'; targets: string[]; index: number; of: number }
+  /**
+   * A rolling batch: every target ends with the new version alone. `inPlace` (a subset of
+   * `targets`; absent in plans stored before it existed) are replaced in place — the old version
+   * leaves first, then the new one starts; the other targets surge — the new version starts beside
+   * the old one, which leaves once the new one is healthy there.
+   */
+  | { type: 'batch'; targets: string[]; index: number; of: number; inPlace?: string[] }
   | { type: 'script'; phase: 'deploy' | 'verify' | 'switch'; command: string; timeoutMs: number };
 
 export interface Plan {
@@ -24,6 +31,13 @@ export interface Plan {
   promoted?: number;
   /** How many windows the current analysis has waited for enough data. */
   waits?: number;
+  /**
+   * Progress of the rolling batch at `step` (epoch ms): when the old version was taken off its
+   * surge targets, and when the new version was placed on its in-place targets.
+   */
+  batch?: { step: number; retiredAt?: number; placedAt?: number };
+  /** Plans stored before `batch`: the batch step whose old version had left its targets. */
+  phase?: number;
 }
 
 export const analysisDefaults = { windowMs: 30_000, minRequests: 20, maxErrorRate: 0.05, maxErrorRateIncrease: 0.02, noData: 'wait' } as const;
@@ -36,6 +50,17 @@ export function analysisStep(spec: RunSpec, overrides: AnalysisSpec = {}): Step 
 export function stableVersion(placement: Placement | null | undefined): string | undefined {
   if (!placement || placement.routes.versions.length === 0) return placement?.versions[0]?.version;
   return [...placement.routes.versions].sort((a, b) => b.weight - a.weight)[0]?.version;
+}
+
+/**
+ * Rolling batches over the agents, in their order: each takes up to `maxSurge` surge targets, then
+ * up to `maxUnavailable` in-place targets (a short last batch is surge first: it keeps capacity).
+ */
+export function rollingBatches(agents: string[], settings: { maxSurge: number; maxUnavailable: number }): Extract<Step, { type: 'batch' }>[] {
+  const size = settings.maxSurge + settings.maxUnavailable;
+  const chunks: string[][] = [];
+  for (let i = 0; i < agents.length; i += size) chunks.push(agents.slice(i, i + size));
+  return chunks.map((targets, index) => ({ type: 'batch', targets, index, of: chunks.length, inPlace: targets.slice(settings.maxSurge) }));
 }
 
 export interface PlanInput {
@@ -92,15 +117,9 @@ export function buildPlan(input: PlanInput): Plan {
       steps.push({ type: 'switch' }, { type: 'retire', keepWarmMs: 0 });
       break;
     }
-    case 'rolling': {
-      const size = spec.rolling?.maxUnavailable ?? 1;
-      const agents = [...input.agents];
-      const batches: string[][] = [];
-      for (let i = 0; i < agents.length; i += size) batches.push(agents.slice(i, i + size));
-      batches.forEach((targets, index) => steps.push({ type: 'batch', targets, index, of: batches.length }));
-      steps.push(...verify, { type: 'switch' }, { type: 'retire', keepWarmMs: 0 });
+    case 'rolling':
+      steps.push(...rollingBatches(input.agents, rollingSettings(spec)), ...verify, { type: 'switch' }, { type: 'retire', keepWarmMs: 0 });
       break;
-    }
     default:
       steps.push({ type: 'start', recreate: true }, ...verify);
   }
@@ -117,7 +136,11 @@ export function describeStep(step: Step): string {
     case 'switch': return 'switch all traffic to the new version';
     case 'switchBack': return 'switch all traffic back to the warm version';
     case 'retire': return step.keepWarmMs > 0 ? `keep the old version warm for ${Math.round(step.keepWarmMs / 1000)} s` : 'stop the old version';
-    case 'batch': return `replace on ${step.targets.length} target(s) (batch ${step.index + 1} of ${step.of})`;
+    case 'batch': {
+      const inPlace = step.targets.filter((t) => step.inPlace?.includes(t)).length;
+      const how = inPlace === 0 ? '' : inPlace === step.targets.length ? ', in place' : `, ${step.targets.length - inPlace} beside the old version and ${inPlace} in place`;
+      return `replace on ${step.targets.length} target(s) (batch ${step.index + 1} of ${step.of}${how})`;
+    }
     case 'script': return `${step.phase} script`;
   }
 }

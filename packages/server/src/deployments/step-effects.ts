@@ -12,7 +12,7 @@ export function enterStep(step: Step, placement: Placement, fresh: PlacementVers
   switch (step.type) {
     case 'start': {
       if (step.recreate) {
-        return { ...placement, versions: [fresh], routes: { ...placement.routes, versions: [{ version: v, weight: WEIGHT_TOTAL }], headerRoutes: [] }, warm: null };
+        return { ...withoutVacant(placement), versions: [fresh], routes: { ...placement.routes, versions: [{ version: v, weight: WEIGHT_TOTAL }], headerRoutes: [] }, warm: null };
       }
       const versions = [...placement.versions.filter((pv) => pv.version !== v), fresh];
       const headerRoutes = [...(placement.routes.headerRoutes ?? []).filter((r) => r.version !== v), { header: 'x-gantry-version', value: v, version: v }];
@@ -30,7 +30,7 @@ export function enterStep(step: Step, placement: Placement, fresh: PlacementVers
     case 'retire': {
       const keep = step.keepWarmMs > 0 && stable !== undefined && stable !== v;
       const versions = placement.versions.filter((pv) => pv.version === v || (keep && pv.version === stable));
-      const next = { ...placement, versions };
+      const next = { ...withoutVacant(placement), versions };
       return {
         ...next,
         routes: { ...setWeightsOf(next, (x) => (x === v ? WEIGHT_TOTAL : 0)), headerRoutes: (placement.routes.headerRoutes ?? []).filter((r) => versions.some((pv) => pv.version === r.version)) },
@@ -38,11 +38,19 @@ export function enterStep(step: Step, placement: Placement, fresh: PlacementVers
       };
     }
     case 'batch': {
-      // Rolling, surge first: the batch's hosts get the new version beside the old one; the check
-      // step then takes the old one off those hosts once the new one is healthy there.
-      const targets = [...new Set([...rolledOut, ...step.targets])];
-      const versions = placement.versions.filter((pv) => pv.version !== v).map((pv) => ({ ...pv, targets: pv.targets === 'all' ? agentIds : pv.targets }));
-      const next = { ...placement, versions: [...versions, { ...fresh, targets }] };
+      // Surge targets get the new version beside the old one; checking the step takes the old one
+      // off them once the new one is healthy there (retireOnTargets). In-place targets lose the old
+      // version first and keep only their router (vacant); checking the step places the new
+      // version there once the old one is gone (placeOnTargets). A stored step without `inPlace`
+      // is all surge.
+      const inPlace = step.inPlace ?? [];
+      const surge = step.targets.filter((t) => !inPlace.includes(t));
+      const targets = [...new Set([...rolledOut, ...surge])];
+      const versions = placement.versions.filter((pv) => pv.version !== v)
+        .map((pv) => ({ ...pv, targets: (pv.targets === 'all' ? agentIds : pv.targets).filter((t) => !inPlace.includes(t)) }))
+        .filter((pv) => pv.targets.length > 0);
+      const vacant = [...new Set([...(placement.vacant ?? []), ...inPlace])];
+      const next = { ...placement, versions: [...versions, { ...fresh, targets }], ...(vacant.length > 0 ? { vacant } : {}) };
       return { ...next, routes: { ...setWeightsOf(next, (x) => (x === v ? 0 : weightOf(placement, x) || (x === stable ? WEIGHT_TOTAL : 0))) } };
     }
     case 'pause':
@@ -53,13 +61,25 @@ export function enterStep(step: Step, placement: Placement, fresh: PlacementVers
   }
 }
 
-/** The second half of a rolling batch: the old versions leave the batch's hosts. */
+/** The second half of a rolling batch on its surge targets: the old versions leave them. */
 export function retireOnTargets(placement: Placement, keep: string, targets: string[]): Placement {
-  return {
-    ...placement,
-    versions: placement.versions.map((pv) => (pv.version === keep || pv.targets === 'all' ? pv : { ...pv, targets: pv.targets.filter((t) => !targets.includes(t)) }))
-      .filter((pv) => pv.targets === 'all' || pv.targets.length > 0),
-  };
+  const versions = placement.versions.map((pv) => (pv.version === keep || pv.targets === 'all' ? pv : { ...pv, targets: pv.targets.filter((t) => !targets.includes(t)) }))
+    .filter((pv) => pv.targets === 'all' || pv.targets.length > 0);
+  const next = { ...placement, versions };
+  return { ...next, routes: { ...placement.routes, versions: placement.routes.versions.filter((r) => versions.some((pv) => pv.version === r.version)) } };
+}
+
+/** The second half of a rolling batch on its in-place targets, once the old version is gone from them: the new version goes there. */
+export function placeOnTargets(placement: Placement, version: string, targets: string[]): Placement {
+  const versions = placement.versions.map((pv) => (pv.version !== version || pv.targets === 'all' ? pv : { ...pv, targets: [...new Set([...pv.targets, ...targets])] }));
+  const vacant = (placement.vacant ?? []).filter((t) => !targets.includes(t));
+  const { vacant: _vacant, ...rest } = placement;
+  return { ...rest, versions, ...(vacant.length > 0 ? { vacant } : {}) };
+}
+
+function withoutVacant(placement: Placement): Placement {
+  const { vacant: _vacant, ...rest } = placement;
+  return rest;
 }
 
 function weightOf(placement: Placement, version: string): number {

@@ -47,7 +47,11 @@ export const RunSpec = Type.Object({
   stopTimeoutMs: Type.Optional(Millis(600_000)),
   blueGreen: Type.Optional(Type.Object({ keepWarmMs: Type.Optional(Millis()) }, { additionalProperties: false })),
   canary: Type.Optional(Type.Object({ steps: Type.Array(CanaryStep, { minItems: 1, maxItems: 50 }) }, { additionalProperties: false })),
-  rolling: Type.Optional(Type.Object({ maxUnavailable: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }, { additionalProperties: false })),
+  /** Counted in targets (agents); not both 0. */
+  rolling: Type.Optional(Type.Object({
+    maxSurge: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'targets at once that run the new version beside the old one before the old one leaves (1 by default)' })),
+    maxUnavailable: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000, description: 'targets at once replaced in place: the old version leaves first, then the new one starts (0 by default)' })),
+  }, { additionalProperties: false })),
   analysis: Type.Optional(AnalysisSpec),
   verify: Type.Optional(Type.Object({ command: Script, timeoutMs: Type.Optional(Millis(3_600_000)) }, { additionalProperties: false })),
   /** For the `script` driver: the team's own commands, one per phase. */

@@ -23,6 +23,19 @@ export interface RunSpecsService {
 interface Row { service: string; revision: number; spec: RunSpec; created_at: Date; created_by: string }
 const toSpec = (r: Row): StoredRunSpec => ({ service: r.service, revision: r.revision, spec: r.spec, createdAt: r.created_at.toISOString(), createdBy: r.created_by });
 
+/**
+ * The rolling settings with their defaults, counted in targets (agents). Both 0 would replace no
+ * target in a batch (Kubernetes refuses it too).
+ */
+export function rollingSettings(spec: RunSpec): { maxSurge: number; maxUnavailable: number } {
+  const maxSurge = spec.rolling?.maxSurge ?? 1;
+  const maxUnavailable = spec.rolling?.maxUnavailable ?? 0;
+  if (maxSurge === 0 && maxUnavailable === 0) {
+    throw new ValidationError('rolling.maxSurge and rolling.maxUnavailable must not both be 0: a batch would replace no target (maxSurge starts the new version beside the old one; maxUnavailable replaces it in place)');
+  }
+  return { maxSurge, maxUnavailable };
+}
+
 /** Meaning the schema cannot express: what a spec must have to be runnable. */
 export function checkRunSpec(spec: RunSpec): void {
   if (!spec.artifact.url && !spec.artifact.fetchCommand) throw new ValidationError('artifact needs a url or a fetchCommand');
@@ -31,6 +44,7 @@ export function checkRunSpec(spec: RunSpec): void {
   if (h?.timeoutMs !== undefined && h.intervalMs !== undefined && h.timeoutMs > h.intervalMs) throw new ValidationError('health.timeoutMs must not exceed health.intervalMs');
   const weights = (spec.canary?.steps ?? []).flatMap((s) => ('setWeight' in s ? [s.setWeight] : []));
   for (let i = 1; i < weights.length; i++) if (weights[i]! < weights[i - 1]!) throw new ValidationError('canary setWeight steps must not decrease');
+  if (spec.rolling) rollingSettings(spec);
 }
 
 export function createRunSpecsService(db: Database, audit: AuditService, services: ServicesService): RunSpecsService {
