@@ -104,10 +104,12 @@ describe('deployments, run specs and agents for people', () => {
     const lines = Object.fromEntries(describeRunSpec({
       port: 8080, artifact: { url: 'https://artifacts.example.com/{service}/{version}.tgz' }, command: ['node', 'app.mjs', '--name', "it's"],
       health: { path: '/healthz', intervalMs: 200 }, canary: { steps: [{ setWeight: 10 }, { analysis: { windowMs: 60_000, maxErrorRate: 0.01 } }, { pause: {} }, { pause: { durationMs: 2500 } }] },
+      rolling: { maxUnavailable: 2 },
     }).filter(([, v]) => v !== undefined));
     expect(lines).toEqual({
       port: 8080, artifact: 'https://artifacts.example.com/{service}/{version}.tgz', command: "node app.mjs --name 'it'\\''s'",
       health: 'GET /healthz, every 200 ms', canary: '10 % → analysis (window 60 s, error rate ≤ 1 %) → pause until promoted → pause 2.5 s',
+      rolling: 'per batch: 1 beside the old version (maxSurge), 2 in place (maxUnavailable)',
     });
   });
 

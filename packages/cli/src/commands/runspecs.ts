@@ -30,7 +30,7 @@ export interface RunSpec {
   stopTimeoutMs?: number;
   blueGreen?: { keepWarmMs?: number };
   canary?: { steps: CanaryStep[] };
-  rolling?: { maxUnavailable?: number };
+  rolling?: { maxSurge?: number; maxUnavailable?: number };
   analysis?: Analysis;
   verify?: { command: string; timeoutMs?: number };
   scripts?: { deploy: string; verify?: string; switch?: string; rollback?: string; timeoutMs?: number };
@@ -93,7 +93,7 @@ export function describeRunSpec(spec: RunSpec): [string, string | number | undef
     ['verify', spec.verify ? `${spec.verify.command}${spec.verify.timeoutMs !== undefined ? ` (timeout ${ms(spec.verify.timeoutMs)})` : ''}` : undefined],
     ['blue-green', spec.blueGreen?.keepWarmMs !== undefined ? `keep the old version warm for ${ms(spec.blueGreen.keepWarmMs)}` : undefined],
     ['canary', spec.canary ? canaryText(spec.canary.steps) : undefined],
-    ['rolling', spec.rolling?.maxUnavailable !== undefined ? `${spec.rolling.maxUnavailable} at a time` : undefined],
+    ['rolling', spec.rolling ? `per batch: ${spec.rolling.maxSurge ?? 1} beside the old version (maxSurge), ${spec.rolling.maxUnavailable ?? 0} in place (maxUnavailable)` : undefined],
     ['analysis', spec.analysis ? analysisText(spec.analysis) : undefined],
     ['scripts', s ? [`deploy: ${s.deploy}`, s.verify && `verify: ${s.verify}`, s.switch && `switch: ${s.switch}`,
       s.rollback && `rollback: ${s.rollback}`, s.timeoutMs !== undefined && `timeout: ${ms(s.timeoutMs)}`].filter(Boolean).join('\n') : undefined],
