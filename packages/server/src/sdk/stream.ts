@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PublishedSnapshot, SnapshotChange, SnapshotService } from '../snapshots/service.js';
 
@@ -10,6 +11,30 @@ export interface StreamOptions {
 const frame = (event: string, id: number, data: string) => `event: ${event}\nid: ${id}\ndata: ${data}\n\n`;
 
 /**
+ * A frame as one HTTP/1.1 chunk (size line, bytes, CRLF), built once per change and shared by every
+ * stream: fan-out then costs one socket write per client instead of the response's three-part
+ * chunk write. The response still owns the chunked body, so `end()` closes it properly.
+ */
+const chunks = new WeakMap<Buffer, Buffer>();
+function asChunk(frameBytes: Buffer): Buffer {
+  let chunk = chunks.get(frameBytes);
+  if (!chunk) {
+    chunk = Buffer.concat([Buffer.from(`${frameBytes.length.toString(16)}\r\n`), frameBytes, Buffer.from('\r\n')]);
+    chunks.set(frameBytes, chunk);
+  }
+  return chunk;
+}
+const heartbeatFrame = Buffer.from(': heartbeat\n\n');
+
+/** Writes a shared frame: straight to the socket as a ready-made chunk when the body is chunked, else through the response. */
+function writeFrame(res: ServerResponse, frameBytes: Buffer): void {
+  // `socket` is set only while this response owns the connection (not behind a pipelined one).
+  const socket = res.socket;
+  if (res.chunkedEncoding && res.headersSent && socket && !socket.destroyed) socket.write(asChunk(frameBytes));
+  else res.write(frameBytes);
+}
+
+/**
  * One SDK's Server-Sent Events stream: the full snapshot on connect (unless Last-Event-ID shows
  * the client has the current revision already), then a patch per change, and heartbeats. In
  * `revisions` mode (for browsers with client tokens) only the new revision is sent, never rules.
@@ -18,7 +43,7 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
   const open = new Set<FastifyReply>();
   let closing = false;
   const heartbeat = setInterval(() => {
-    for (const reply of open) reply.raw.write(': heartbeat\n\n');
+    for (const reply of open) writeFrame(reply.raw, heartbeatFrame);
   }, options.heartbeatMs);
   heartbeat.unref();
 
@@ -41,7 +66,7 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
           return;
         }
         const frames = change.frames;
-        res.write(mode === 'revisions' ? frames.revision : change.patch.baseRevision === sent ? frames.patch : frames.snapshot);
+        writeFrame(res, mode === 'revisions' ? frames.revision : change.patch.baseRevision === sent ? frames.patch : frames.snapshot);
         sent = change.current.revision;
       };
       // Subscribe before reading, so no change can fall between the read and the subscription.
