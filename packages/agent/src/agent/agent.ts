@@ -290,8 +290,9 @@ class HostAgent implements Agent {
     this.reporting = true;
     this.reportAgain = false;
     try {
-      // Output first: a deployment may finish on this report, and its log closes when it does.
-      if (this.logs.buffered > 0) await this.logs.flush();
+      // Output first, including a batch the flush timer already has on its way: a deployment may
+      // finish on this report, and its log closes when it does.
+      await this.logs.flush();
       const report: StatusReport = { ...(this.desired ? { desiredRevision: this.desired.revision } : {}), services: this.converger!.report() };
       await this.api.status(this.id!, report, this.abort.signal);
       this.emit('report', report);

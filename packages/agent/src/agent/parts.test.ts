@@ -103,6 +103,26 @@ describe('LogShipper', () => {
     expect(sent.map((l) => l.message)).toEqual(Array.from({ length: 50 }, (_, i) => `line ${i + 30}`));
   });
 
+  it('flush() with nothing buffered still waits for a send already on its way', async () => {
+    // The agent sends its status only after its output: a deployment can finish on that status,
+    // and the server drops lines that reach a finished deployment.
+    let release!: () => void;
+    const landed: string[] = [];
+    const shipper = new LogShipper({ send: (lines) => new Promise<void>((resolve) => (release = () => { landed.push(...lines.map((l) => l.message)); resolve(); })), flushMs: 60_000 });
+    shipper.resume();
+    shipper.push(line(0));
+    const first = shipper.flush();
+    expect(shipper.buffered).toBe(0);
+    let settled = false;
+    const second = shipper.flush().then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled).toBe(false);
+    release();
+    await Promise.all([first, second]);
+    expect(landed).toEqual(['line 0']);
+    shipper.pause();
+  });
+
   it('cuts messages to 4,000 characters', async () => {
     const sent: ShippedLogLine[] = [];
     const shipper = new LogShipper({ send: async (lines) => void sent.push(...lines), flushMs: 60_000 });
