@@ -120,15 +120,15 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   });
   // Browsers call only OFREP and the browser SDK routes across origins; the rest of the API stays same-origin.
   const browserFacing = (url: string | undefined) => /^\/(ofrep\/|api\/v1\/sdk\/(events|changes))/.test(url ?? '');
+  // Built once: the delegator runs on every request.
+  const sameOrigin = { origin: false };
+  const crossOrigin = {
+    origin: corsOrigins === '*' ? '*' : corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-api-key', 'last-event-id'],
+    exposedHeaders: ['etag'], maxAge: 600,
+  };
   await app.register(cors, {
     hideOptionsRoute: true,
-    delegator: (request, callback) => {
-      if (!browserFacing(request.url)) return callback(null, { origin: false });
-      callback(null, {
-        origin: corsOrigins === '*' ? '*' : corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-api-key', 'last-event-id'],
-        exposedHeaders: ['etag'], maxAge: 600,
-      });
-    },
+    delegator: (request, callback) => callback(null, browserFacing(request.url) ? crossOrigin : sameOrigin),
   });
   registerAuth(app, auth.resolve, auth.grants);
   await app.register(swagger, {
