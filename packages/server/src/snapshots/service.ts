@@ -1,4 +1,4 @@
-import { compileSnapshot, murmur3, type CompiledSnapshot, type EnvironmentSnapshot } from '@gantry/core';
+import { compileSnapshot, type CompiledSnapshot, type EnvironmentSnapshot } from '@gantry/core';
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 import { NotFoundError } from '../http/errors.js';
@@ -55,10 +55,7 @@ export function createSnapshotService(db: Database): SnapshotService {
     const snapshot = await readSnapshot(db, environment);
     if (!snapshot) throw new NotFoundError('environment', environment);
     const json = JSON.stringify(snapshot);
-    // The content's hash beside the revision: a database restored from an older backup numbers
-    // revisions again, and a client must not keep a different configuration under the same tag.
-    const etag = `"${environment}-${snapshot.revision}-${murmur3(json).toString(36)}"`;
-    return { environment, revision: snapshot.revision, snapshot, json, etag, compiled: compileSnapshot(snapshot) };
+    return { environment, revision: snapshot.revision, snapshot, json, etag: `"${environment}-${snapshot.revision}"`, compiled: compileSnapshot(snapshot) };
   }
 
   function load(environment: string): Promise<PublishedSnapshot> {
