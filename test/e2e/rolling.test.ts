@@ -159,8 +159,10 @@ describe('rolling across two agents', () => {
     const firstA3 = seenA.find((s) => s.answer === 'v3')!.at;
     const firstAOut = seenA.find((s) => s.answer !== 'v2')!.at;
     const firstBOut = seenB.find((s) => s.answer !== 'v2')!.at;
-    expect(firstBOut).toBeGreaterThan(firstA3);
-    expect(seenB.filter((s) => s.at >= firstAOut && s.at <= firstA3).every((s) => s.answer === 'v2')).toBe(true);
+    // Times are request starts in whole milliseconds: a request to host-b that started in the same
+    // millisecond as host-a's first version-3 answer may already find host-b vacant.
+    expect(firstBOut).toBeGreaterThanOrEqual(firstA3);
+    expect(seenB.filter((s) => s.at >= firstAOut && s.at < firstA3).every((s) => s.answer === 'v2')).toBe(true);
 
     // Only version 3 on both hosts: in the agents' reports, and no process of version 2 left behind.
     const after = await waitFor('only version 3 reported', agentViews, (list) => list.length === 2 && list.every((x) => versionsOn(x).map((v) => v.version).join() === '3'), 10_000);
