@@ -23,6 +23,8 @@ describe('gantry serve', () => {
     [['--host', 'bad host!'], /error: host must be a hostname or IP address/],
     [['--database-url', 'mysql://localhost/gantry'], /error: the database URL must start with postgres:\/\//],
     [['--log-level', 'loud'], /argument 'loud' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace, silent/],
+    [['--ofrep-rate-limit', '-5'], /error: the OFREP rate limit must be a whole number of requests per second \(0 for none\); got "-5"/],
+    [['--ofrep-rate-limit', '2.5'], /error: the OFREP rate limit must be a whole number/],
   ])('exits 2 on a bad option: %j', async (args, message) => {
     const r = await gantry(['serve', ...args, '--data-dir', await dataDir()]);
     expect(r.code, r.stderr).toBe(2);
@@ -34,6 +36,9 @@ describe('gantry serve', () => {
     const r = await gantry(['serve', '--data-dir', await dataDir()], { env: { GANTRY_ADMIN_TOKEN: 'short' } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('GANTRY_ADMIN_TOKEN must be at least 16 characters');
+    const limit = await gantry(['serve', '--data-dir', await dataDir()], { env: { GANTRY_OFREP_RATE_LIMIT: 'lots' } });
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toContain('the OFREP rate limit must be a whole number of requests per second (0 for none); got "lots"');
   });
 
   it('prints a generated admin token once, stops on SIGTERM with exit 0, and starts again on the same data', async () => {

@@ -48,6 +48,8 @@ export interface AppOptions {
   version?: string;
   /** Origins browsers may call OFREP and the browser SDK routes from; `*` by default (they carry bearer tokens, never cookies). */
   corsOrigins?: string[] | '*';
+  /** OFREP requests allowed per second per SDK token and client address; 0 or absent: no limit. */
+  ofrepRateLimit?: number;
   /** Controllers and streams, tunable for tests. */
   timings?: { heartbeatMs?: number; schedulerMs?: number; controllerMs?: number };
 }
@@ -63,7 +65,7 @@ export const bodyLimit = 1024 * 1024;
 const systemCaller = { actor: systemActor, requestId: 'system' };
 
 /** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
-export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*' }: AppOptions): Promise<GantryApp> {
+export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*', ofrepRateLimit = 0 }: AppOptions): Promise<GantryApp> {
   const app = Fastify({
     logger: logger === false ? false : { level: typeof logger === 'object' ? logger.level : 'info' },
     bodyLimit,
@@ -124,7 +126,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
   const sameOrigin = { origin: false };
   const crossOrigin = {
     origin: corsOrigins === '*' ? '*' : corsOrigins, methods: ['GET', 'POST'], allowedHeaders: ['authorization', 'content-type', 'if-none-match', 'x-api-key', 'last-event-id'],
-    exposedHeaders: ['etag'], maxAge: 600,
+    exposedHeaders: ['etag', 'retry-after'], maxAge: 600,
   };
   await app.register(cors, {
     hideOptionsRoute: true,
@@ -166,7 +168,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await api.register(runSpecsRoutes(runSpecs));
     await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines), () => wake.controller()));
   }, { prefix: '/api/v1' });
-  await app.register(ofrepRoutes(snapshots), { prefix: '/ofrep/v1' });
+  await app.register(ofrepRoutes(snapshots, { rateLimit: ofrepRateLimit }), { prefix: '/ofrep/v1' });
 
   return { app, auth, features, snapshots };
 }

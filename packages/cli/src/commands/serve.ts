@@ -16,6 +16,7 @@ interface ServeOptions {
   dataDir?: string;
   databaseUrl?: string;
   logLevel?: string;
+  ofrepRateLimit?: string;
 }
 
 /**
@@ -40,7 +41,7 @@ async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
   let config: ServerConfig;
   try {
     config = server.loadServerConfig({
-      host: opts.host, port: opts.port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel,
+      host: opts.host, port: opts.port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, ofrepRateLimit: opts.ofrepRateLimit,
     }, serverEnvironment());
   } catch (error) {
     if (error instanceof server.ConfigError) throw new UsageError(error.message);
@@ -101,5 +102,6 @@ export function registerServe(program: Command): void {
     .option('--data-dir <dir>', 'where the embedded PostgreSQL keeps its data (env GANTRY_DATA_DIR; default .gantry)')
     .option('--database-url <url>', 'use this PostgreSQL (14 or later) instead of the embedded one (env DATABASE_URL)')
     .addOption(new Option('--log-level <level>', 'server log level (env GANTRY_LOG_LEVEL; default info)').choices(logLevels))
+    .option('--ofrep-rate-limit <n>', 'OFREP requests allowed per second per SDK token and client address, answered 429 with Retry-After beyond it (env GANTRY_OFREP_RATE_LIMIT; default 0: no limit)')
     .action(serve);
 }

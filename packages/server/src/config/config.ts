@@ -8,6 +8,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Origins allowed to call OFREP and the browser SDK routes; `*` by default. */
   corsOrigins: string[] | '*';
+  /** OFREP requests allowed per second per SDK token and client address; 0: no limit. */
+  ofrepRateLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -40,7 +42,10 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, strin
   const logLevel = (pick(flags.logLevel, 'GANTRY_LOG_LEVEL') ?? 'info') as ServerConfig['logLevel'];
   if (!logLevels.includes(logLevel)) throw new ConfigError(`log level must be one of ${logLevels.join(', ')}; got "${logLevel}"`);
   const dataDir = pick(flags.dataDir, 'GANTRY_DATA_DIR') ?? '.gantry';
-  return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins };
+  const limitText = (pick(flags.ofrepRateLimit, 'GANTRY_OFREP_RATE_LIMIT') ?? '0').trim();
+  const ofrepRateLimit = Number(limitText);
+  if (!/^\d{1,7}$/.test(limitText)) throw new ConfigError(`the OFREP rate limit must be a whole number of requests per second (0 for none); got "${limitText}"`);
+  return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins, ofrepRateLimit };
 }
 
 /** What commands run by the server (scripts, acceptance checks) inherit: enough to find programs, no secrets. */

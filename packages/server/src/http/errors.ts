@@ -50,6 +50,12 @@ export class PreconditionFailedError extends AppError {
   }
 }
 
+export class RateLimitedError extends AppError {
+  constructor(limit: number, retryAfterSeconds: number) {
+    super(429, 'rate_limited', `more than ${limit} requests in a second from this token and address; retry in ${retryAfterSeconds} s`, { limit, retryAfterSeconds });
+  }
+}
+
 /** The registry of codes a client may see: status and how to fix each. docs/errors.md is checked against it. */
 export const errorCodes: Record<string, readonly [status: number, fix: string]> = {
   validation_failed: [400, 'The request body, query or path did not match the operation\'s schema; `errors` lists each problem.'],
@@ -87,6 +93,7 @@ export const errorCodes: Record<string, readonly [status: number, fix: string]> 
   run_spec_not_found: [404, 'Give the service a run specification first: `PUT /api/v1/services/{service}/run-spec`.'],
   run_spec_missing: [409, 'Deployments that Gantry runs (agent or script driver) need the service\'s run specification (with `scripts` for the script driver).'],
   precondition_failed: [412, 'The resource changed since you read it (If-Match did not match its ETag). Read it again and retry.'],
+  rate_limited: [429, 'OFREP calls from this token and address went over the server\'s per-second limit (`--ofrep-rate-limit`); wait the `Retry-After` seconds. OpenFeature\'s OFREP providers do this by themselves.'],
   shutting_down: [503, 'The server is shutting down; reconnect (SDKs do this by themselves).'],
   internal_error: [500, 'Something failed inside Gantry; the log line with the same request id says what.'],
 };

@@ -1,7 +1,9 @@
 import { murmur3, type EvaluationContext, type EvaluationResult } from '@gantry/core';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { environmentOf } from '../sdk/routes.js';
+import { RateLimitedError } from '../http/errors.js';
 import { Problem } from '../http/schemas.js';
 import type { PublishedSnapshot, SnapshotService } from '../snapshots/service.js';
 
@@ -12,7 +14,7 @@ import type { PublishedSnapshot, SnapshotService } from '../snapshots/service.js
 const Request = Type.Object({ context: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
 const Failure = Type.Object({ key: Type.Optional(Type.String()), errorCode: Type.String(), errorDetails: Type.Optional(Type.String()) });
 const Success = Type.Object({ key: Type.String(), value: Type.Unknown(), reason: Type.String(), variant: Type.Optional(Type.String()), metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
-const authResponses = { 401: Problem, 403: Problem };
+const authResponses = { 401: Problem, 403: Problem, 429: Problem };
 
 type Outcome = { status: number; body: Record<string, unknown> };
 
@@ -61,7 +63,23 @@ function invalidContext(details: string): Outcome['body'] {
   return { errorCode: 'INVALID_CONTEXT', errorDetails: details };
 }
 
-export const ofrepRoutes = (snapshots: SnapshotService): FastifyPluginAsyncTypebox => async (app) => {
+export interface OfrepOptions {
+  /** Requests per second per SDK token and client address; 0: no limit. */
+  rateLimit: number;
+}
+
+export const ofrepRoutes = (snapshots: SnapshotService, options: OfrepOptions): FastifyPluginAsyncTypebox => async (app) => {
+  if (options.rateLimit > 0) {
+    // After authentication (preHandler), so the key is the caller's token with its address: one
+    // browser app's client token is shared by all its users, who must not throttle each other.
+    await app.register(rateLimit, {
+      hook: 'preHandler',
+      max: options.rateLimit,
+      timeWindow: 1000,
+      keyGenerator: (request) => `${request.actor.tokenId}|${request.ip}`,
+      errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000))),
+    });
+  }
   app.post('/evaluate/flags/:key', {
     config: { permission: 'sdk-client' },
     attachValidation: true,
