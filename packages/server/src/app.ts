@@ -168,7 +168,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await api.register(runSpecsRoutes(runSpecs));
     await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines), () => wake.controller()));
   }, { prefix: '/api/v1' });
-  await app.register(ofrepRoutes(snapshots, { rateLimit: ofrepRateLimit }), { prefix: '/ofrep/v1' });
+  await app.register(ofrepRoutes(snapshots, hub, auth, { rateLimit: ofrepRateLimit }), { prefix: '/ofrep/v1' });
 
   return { app, auth, features, snapshots };
 }

@@ -6,7 +6,8 @@ import { seedWorld, testApp, type TestApp } from '../test-support/harness.js';
  * Every route × every kind of credential. A route added without a row here fails the first test,
  * so the matrix cannot silently fall behind the API.
  */
-const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client'> = {
+/** `ticket`: opened only with the signed ticket a bulk evaluation gives; no bearer token opens it. */
+const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin' | 'sdk-server' | 'sdk-client' | 'ticket'> = {
   'GET /healthz': 'public',
   'GET /api/openapi.json': 'public',
   'GET /metrics': 'read',
@@ -73,6 +74,7 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin
   'POST /ofrep/v1/evaluate/flags/{key}': 'sdk-client',
   'POST /ofrep/v1/evaluate/flags': 'sdk-client',
   'GET /ofrep/v1/configuration': 'sdk-client',
+  'GET /ofrep/v1/events': 'ticket',
 };
 
 const grants: Record<string, string[]> = {
@@ -129,7 +131,10 @@ describe('authorization matrix', () => {
         if ((route === 'GET /api/v1/sdk/stream' || route === 'GET /api/v1/sdk/changes') && grants[credential]?.includes(permission)) continue;
         const res = await t.app.inject({ method, url: sample(path), headers, ...(method === 'GET' || method === 'DELETE' ? {} : { payload: {} }) });
         const label = `${route} with ${credential}`;
-        if (permission === 'public') {
+        if (permission === 'ticket') {
+          expect(res.statusCode, label).toBe(401);
+          expect(res.json().code, label).toBe('unauthorized');
+        } else if (permission === 'public') {
           expect(res.statusCode, label).toBeLessThan(400);
         } else if (['none', 'malformed', 'unknown', 'revoked', 'expired'].includes(credential)) {
           expect(res.statusCode, label).toBe(401);

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import type { Actor, Caller } from '../http/auth.js';
 import { NotFoundError, ValidationError } from '../http/errors.js';
 import { tokenStore, type TokenRow } from './store.js';
+import { mintTicket, parseTicket, ticketSigned } from './tickets.js';
 import { generateSecret, hashSecret, parseScope, scopeDescription, scopeGrants, scopePattern } from './tokens.js';
 
 export interface Token {
@@ -24,6 +25,10 @@ export interface AuthService {
   revoke(caller: Caller, id: string): Promise<Token>;
   resolve(secret: string): Promise<Actor | undefined>;
   grants(scope: string, permission: string): boolean;
+  /** A signed ticket for OFREP's event stream, for an SDK token resolved on this replica (see tickets.ts). */
+  streamTicket(actor: Actor): string | undefined;
+  /** The SDK token a stream ticket stands for, while the ticket is unexpired and the token active. */
+  resolveTicket(ticket: string): Promise<Actor | undefined>;
   /** On an empty database: the operator's GANTRY_ADMIN_TOKEN, or a generated one to print once. */
   seedAdmin(secret?: string): Promise<{ secret: string; generated: boolean } | undefined>;
 }
@@ -33,6 +38,10 @@ const cacheMs = 2_000;
 
 export function createAuthService(db: Database, audit: AuditService, deps: { environmentExists(name: string): Promise<boolean> }): AuthService {
   const cache = new Map<string, { actor: Actor; until: number }>();
+  /** The stored hash of each resolved actor's token: the key its stream tickets are signed with. */
+  const ticketKeys = new WeakMap<Actor, Buffer>();
+  /** Tickets minted per actor, kept until the hour turns (a ticket is the same all hour). */
+  const tickets = new WeakMap<Actor, { ticket: string; hour: number }>();
   const lastTouched = new Map<string, number>();
 
   async function insert(caller: Caller, name: string, scope: string, secret: string, expiresAt: Date | null): Promise<Token> {
@@ -82,7 +91,8 @@ export function createAuthService(db: Database, audit: AuditService, deps: { env
         cache.delete(key);
         return undefined;
       }
-      const actor: Actor = { tokenId: row.id, name: row.name, scope: row.scope, label: `token:${row.name}`, environment: parseScope(row.scope).environment };
+      const actor = toActor(row);
+      ticketKeys.set(actor, row.hash);
       const until = Math.min(now + cacheMs, row.expires_at?.getTime() ?? Infinity);
       cache.set(key, { actor, until });
       // last_used_at is informational: write it at most once a minute per token.
@@ -92,6 +102,25 @@ export function createAuthService(db: Database, audit: AuditService, deps: { env
       }
       return actor;
     },
+    streamTicket(actor) {
+      const hour = Math.floor(Date.now() / 3_600_000);
+      const kept = tickets.get(actor);
+      if (kept?.hour === hour) return kept.ticket;
+      const key = ticketKeys.get(actor);
+      if (!key || actor.environment === undefined) return undefined;
+      const ticket = mintTicket(actor.tokenId, key);
+      tickets.set(actor, { ticket, hour });
+      return ticket;
+    },
+    async resolveTicket(ticket) {
+      const parsed = parseTicket(ticket);
+      if (!parsed) return undefined;
+      const row = await tokenStore.get(db, parsed.tokenId);
+      const active = row && row.revoked_at === null && (row.expires_at === null || row.expires_at.getTime() > Date.now());
+      if (!active || !ticketSigned(parsed, row.hash)) return undefined;
+      const actor = toActor(row);
+      return actor.environment !== undefined && /^sdk-(client|server):/.test(actor.scope) ? actor : undefined;
+    },
     async seedAdmin(secret) {
       if ((await tokenStore.count(db)) > 0) return undefined;
       const value = secret ?? generateSecret();
@@ -100,6 +129,10 @@ export function createAuthService(db: Database, audit: AuditService, deps: { env
       return { secret: value, generated: secret === undefined };
     },
   };
+}
+
+function toActor(row: TokenRow): Actor {
+  return { tokenId: row.id, name: row.name, scope: row.scope, label: `token:${row.name}`, environment: parseScope(row.scope).environment };
 }
 
 function toToken(r: TokenRow): Token {

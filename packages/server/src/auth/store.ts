@@ -10,9 +10,11 @@ export interface TokenRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** SHA-256 of the secret; never leaves the server (it signs the token's stream tickets). */
+  hash: Buffer;
 }
 
-const columns = 'id, name, scope, prefix, created_at, created_by, expires_at, revoked_at, last_used_at';
+const columns = 'id, name, scope, prefix, created_at, created_by, expires_at, revoked_at, last_used_at, hash';
 
 export const tokenStore = {
   async insert(q: Queryable, t: { id: string; name: string; scope: string; hash: Buffer; prefix: string; createdBy: string; expiresAt: Date | null }): Promise<TokenRow> {

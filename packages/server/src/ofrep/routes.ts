@@ -3,7 +3,9 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { environmentOf } from '../sdk/routes.js';
-import { RateLimitedError } from '../http/errors.js';
+import type { AuthService } from '../auth/service.js';
+import { RateLimitedError, UnauthorizedError } from '../http/errors.js';
+import type { StreamHub } from '../sdk/stream.js';
 import { Problem } from '../http/schemas.js';
 import type { PublishedSnapshot, SnapshotService } from '../snapshots/service.js';
 
@@ -37,7 +39,7 @@ const fragments = new WeakMap<EvaluationResult, { json: string; hash: number }>(
  * revisions, so a release that does not change what this context sees still costs only a 304.
  * Each fragment's hash is computed once; the ETag combines them in order.
  */
-function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext): { json: string; etag: string } {
+function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext, ticket: string | undefined): { json: string; etag: string } {
   const keys = published.compiled.orderedKeys;
   const results = published.compiled.evaluateAllOrdered(context);
   const parts: string[] = new Array(keys.length);
@@ -56,7 +58,13 @@ function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext): {
     a = Math.imul(a ^ fragment.hash, 0x01000193) >>> 0;
     b = (Math.imul(b, 31) + fragment.hash) >>> 0;
   }
-  return { json: `{"flags":[${parts.join(',')}]}`, etag: `"${a.toString(36)}${b.toString(36)}"` };
+  if (ticket === undefined) return { json: `{"flags":[${parts.join(',')}]}`, etag: `"${a.toString(36)}${b.toString(36)}"` };
+  // The stream's address changes once an hour (its ticket's expiry): a client must not keep an old one behind a 304.
+  const streams = `[{"type":"sse","endpoint":{"requestUri":"/ofrep/v1/events?ticket=${ticket}"}}]`;
+  const t = murmur3(ticket);
+  a = Math.imul(a ^ t, 0x01000193) >>> 0;
+  b = (Math.imul(b, 31) + t) >>> 0;
+  return { json: `{"flags":[${parts.join(',')}],"eventStreams":${streams}}`, etag: `"${a.toString(36)}${b.toString(36)}"` };
 }
 
 function invalidContext(details: string): Outcome['body'] {
@@ -68,7 +76,7 @@ export interface OfrepOptions {
   rateLimit: number;
 }
 
-export const ofrepRoutes = (snapshots: SnapshotService, options: OfrepOptions): FastifyPluginAsyncTypebox => async (app) => {
+export const ofrepRoutes = (snapshots: SnapshotService, hub: StreamHub, auth: AuthService, options: OfrepOptions): FastifyPluginAsyncTypebox => async (app) => {
   if (options.rateLimit > 0) {
     // After authentication (preHandler), so the key is the caller's token with its address: one
     // browser app's client token is shared by all its users, who must not throttle each other.
@@ -76,7 +84,8 @@ export const ofrepRoutes = (snapshots: SnapshotService, options: OfrepOptions): 
       hook: 'preHandler',
       max: options.rateLimit,
       timeWindow: 1000,
-      keyGenerator: (request) => `${request.actor.tokenId}|${request.ip}`,
+      // The event stream is opened with a ticket, before any actor is known.
+      keyGenerator: (request) => `${request.actor?.tokenId ?? 'ticket'}|${request.ip}`,
       errorResponseBuilder: (_request, context) => new RateLimitedError(context.max, Math.max(1, Math.ceil(context.ttl / 1000))),
     });
   }
@@ -101,15 +110,36 @@ export const ofrepRoutes = (snapshots: SnapshotService, options: OfrepOptions): 
     attachValidation: true,
     schema: {
       tags: ['ofrep'], summary: 'OFREP: evaluate every flag for a context (ETag / 304 when nothing changed)', body: Request,
-      response: { 200: Type.Object({ flags: Type.Array(Type.Union([Success, Failure])) }), 304: Type.Null(), 400: Failure, ...authResponses },
+      response: {
+        200: Type.Object({
+          flags: Type.Array(Type.Union([Success, Failure])),
+          eventStreams: Type.Optional(Type.Array(Type.Object({ type: Type.Literal('sse'), endpoint: Type.Object({ requestUri: Type.String() }) }))),
+        }),
+        304: Type.Null(), 400: Failure, ...authResponses,
+      },
     },
   }, async (request, reply) => {
     if (request.validationError) return reply.status(400).send(invalidContext(request.validationError.message) as never);
     const published = await snapshots.get(environmentOf(request));
-    const { json, etag } = bulkAnswer(published, (request.body?.context ?? {}) as EvaluationContext);
+    const { json, etag } = bulkAnswer(published, (request.body?.context ?? {}) as EvaluationContext, auth.streamTicket(request.actor));
     void reply.header('etag', etag);
     if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
     return reply.type('application/json').send(json as never);
+  });
+
+  // OFREP event streams (the protocol's ADR 0008): browsers' EventSource sends no Authorization
+  // header, so the bulk answer hands out this URL with a signed ticket for the caller's token.
+  app.get('/events', {
+    config: { permission: 'public' },
+    schema: {
+      tags: ['ofrep'], summary: 'OFREP event stream: a `refetchEvaluation` message on connect and on every change; opened with the ticket a bulk evaluation answer gives',
+      querystring: Type.Object({ ticket: Type.Optional(Type.String({ maxLength: 200 })) }),
+      response: { 401: Problem, 429: Problem },
+    },
+  }, async (request, reply) => {
+    const actor = request.query.ticket ? await auth.resolveTicket(request.query.ticket) : undefined;
+    if (!actor?.environment) throw new UnauthorizedError('the stream ticket is missing, invalid or expired, or its token was revoked; evaluate the flags again (POST /ofrep/v1/evaluate/flags) for a new one');
+    return hub.serve(request, reply, actor.environment, 'ofrep');
   });
 
   app.get('/configuration', {

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PublishedSnapshot, SnapshotChange, SnapshotService } from '../snapshots/service.js';
+import { refetchFrame, type PublishedSnapshot, type SnapshotChange, type SnapshotService } from '../snapshots/service.js';
+
+export type StreamMode = 'full' | 'revisions' | 'ofrep';
 
 export interface StreamOptions {
   heartbeatMs: number;
@@ -37,7 +39,8 @@ function writeFrame(res: ServerResponse, frameBytes: Buffer): void {
 /**
  * One SDK's Server-Sent Events stream: the full snapshot on connect (unless Last-Event-ID shows
  * the client has the current revision already), then a patch per change, and heartbeats. In
- * `revisions` mode (for browsers with client tokens) only the new revision is sent, never rules.
+ * `revisions` mode (for browsers with client tokens) only the new revision is sent, never rules;
+ * in `ofrep` mode, OFREP's `refetchEvaluation` message (on connect unless Last-Event-ID is current).
  */
 export function createStreamHub(snapshots: SnapshotService, options: StreamOptions) {
   const open = new Set<FastifyReply>();
@@ -51,12 +54,12 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
     get connections() {
       return open.size;
     },
-    async serve(request: FastifyRequest, reply: FastifyReply, environment: string, mode: 'full' | 'revisions' = 'full'): Promise<void> {
+    async serve(request: FastifyRequest, reply: FastifyReply, environment: string, mode: StreamMode = 'full'): Promise<void> {
       let sent = Number(request.headers['last-event-id']);
       let ready = false;
       const res = reply.raw;
       const sendSnapshot = (s: PublishedSnapshot) => {
-        res.write(mode === 'full' ? frame('snapshot', s.revision, s.json) : frame('revision', s.revision, `{"revision":${s.revision}}`));
+        res.write(mode === 'full' ? frame('snapshot', s.revision, s.json) : mode === 'ofrep' ? refetchFrame(s) : frame('revision', s.revision, `{"revision":${s.revision}}`));
         sent = s.revision;
       };
       const onChange = (change: SnapshotChange) => {
@@ -66,7 +69,7 @@ export function createStreamHub(snapshots: SnapshotService, options: StreamOptio
           return;
         }
         const frames = change.frames;
-        writeFrame(res, mode === 'revisions' ? frames.revision : change.patch.baseRevision === sent ? frames.patch : frames.snapshot);
+        writeFrame(res, mode === 'revisions' ? frames.revision : mode === 'ofrep' ? frames.refetch : change.patch.baseRevision === sent ? frames.patch : frames.snapshot);
         sent = change.current.revision;
       };
       // Subscribe before reading, so no change can fall between the read and the subscription.

@@ -30,7 +30,12 @@ export interface SnapshotChange {
   /** The patch serialised once for every stream. */
   patchJson: string;
   /** Encoded once per change and written as is to every stream: fan-out to thousands of clients. */
-  frames: { patch: Buffer; snapshot: Buffer; revision: Buffer };
+  frames: { patch: Buffer; snapshot: Buffer; revision: Buffer; refetch: Buffer };
+}
+
+/** OFREP's event-stream message (a default `message` event): evaluations changed, fetch them again. */
+export function refetchFrame(s: { revision: number; etag: string }): string {
+  return `id: ${s.revision}\ndata: ${JSON.stringify({ type: 'refetchEvaluation', etag: s.etag })}\n\n`;
 }
 
 export type SnapshotListener = (change: SnapshotChange) => void;
@@ -91,6 +96,7 @@ export function createSnapshotService(db: Database): SnapshotService {
           patch: Buffer.from(`event: patch\nid: ${id}\ndata: ${patchJson}\n\n`),
           snapshot: Buffer.from(`event: snapshot\nid: ${id}\ndata: ${current.json}\n\n`),
           revision: Buffer.from(`event: revision\nid: ${id}\ndata: {"revision":${id}}\n\n`),
+          refetch: Buffer.from(refetchFrame(current)),
         },
       };
       for (const listener of subscribers) listener(change);
