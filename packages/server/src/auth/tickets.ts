@@ -11,7 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 const hourMs = 3_600_000;
 const lifetimeHours = 24;
-const pattern = /^([0-9a-f-]{36})\.(\d{10,13})\.([A-Za-z0-9_-]{43})$/;
+const pattern = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.(\d{10,13})\.([A-Za-z0-9_-]{43})$/;
 
 function sign(key: Buffer, tokenId: string, expiresAt: number): string {
   return createHmac('sha256', key).update(`ofrep-events|${tokenId}|${expiresAt}`).digest('base64url');

@@ -71,7 +71,8 @@ describe('stream tickets', () => {
     expect(parseTicket(ticket, parsed.expiresAt + 1)).toBeUndefined();
     const forged = ticket.replace(/\.(\d+)\./, (_m, exp: string) => `.${Number(exp) + 3_600_000}.`);
     expect(ticketSigned(parseTicket(forged, now)!, key)).toBe(false);
-    for (const bad of ['', 'x', `${id}.123.abc`, `${ticket}x`, ticket.replace(/^./, 'Z')]) expect(parseTicket(bad, now), bad).toBeUndefined();
+    const notAUuid = ticket.replace(/^[^.]+/, '-'.repeat(36));
+    for (const bad of ['', 'x', `${id}.123.abc`, `${ticket}x`, ticket.replace(/^./, 'Z'), notAUuid]) expect(parseTicket(bad, now), bad).toBeUndefined();
   });
 });
 
@@ -82,7 +83,8 @@ describe('GET /ofrep/v1/events', () => {
     const [tokenId, , signature] = good.split('.');
     const expired = `${tokenId}.${Date.now() - 1000}.${signature}`;
     const forged = `${good.slice(0, -2)}${good.endsWith('AA') ? 'BB' : 'AA'}`;
-    for (const path of ['/ofrep/v1/events', '/ofrep/v1/events?ticket=nope', `/ofrep/v1/events?ticket=${forged}`, `/ofrep/v1/events?ticket=${expired}`]) {
+    const dashes = good.replace(/^[^.]+/, '-'.repeat(36));
+    for (const path of ['/ofrep/v1/events', '/ofrep/v1/events?ticket=nope', `/ofrep/v1/events?ticket=${forged}`, `/ofrep/v1/events?ticket=${expired}`, `/ofrep/v1/events?ticket=${dashes}`]) {
       const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status, path).toBe(401);
       expect((await res.json()).code).toBe('unauthorized');
