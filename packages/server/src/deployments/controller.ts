@@ -105,13 +105,16 @@ export function startDeploymentController(deps: ControllerDeps) {
         return;
       }
       if (plan.entered < d.step) {
-        await enter(q, d, plan, step, spec);
+        const placed = await enter(q, d, plan, step, spec);
         plan.entered = d.step;
         d.step_started_at = new Date();
         await deploymentStore.setPlan(q, d.id, plan, d.step, d.step_started_at);
         await log(q, d, `step ${d.step + 1}/${plan.steps.length}: ${describeStep(step)}`);
         const wanted = step.type === 'analysis' || step.type === 'verify' ? 'verifying' : 'running';
         if (d.state !== wanted) d.state = (await deps.deployments.transition(q, controller, d.id, wanted, describeStep(step))).state;
+        // Agents hear of a new placement only when this transaction commits: checking it now could
+        // only say "wait", and would hold the notification back. Their report brings the next pass.
+        if (placed) return;
       }
       const result = await check(q, d, plan, step, spec);
       if (result === 'wait') {
@@ -161,7 +164,8 @@ export function startDeploymentController(deps: ControllerDeps) {
     };
   }
 
-  async function enter(q: Queryable, d: DeploymentRow, plan: Plan, step: Step, spec: RunSpec): Promise<void> {
+  /** Applies a step's effects; true when it changed the placement agents follow. */
+  async function enter(q: Queryable, d: DeploymentRow, plan: Plan, step: Step, spec: RunSpec): Promise<boolean> {
     if (step.type === 'verify' || step.type === 'script') {
       const artifact = (await deps.artifacts.byId(q, d.artifact_id))!;
       const env = {
@@ -174,15 +178,18 @@ export function startDeploymentController(deps: ControllerDeps) {
       scripts.start(key, step.command, env, step.timeoutMs, (stream, line) => {
         void deploymentStore.appendLog(db, d.id, [{ level: stream === 'stderr' ? 'warn' : 'info', message: `[${env.GANTRY_PHASE}] ${line}` }]).catch(() => {});
       });
-      return;
+      return false;
     }
-    if (d.driver !== 'agent') return;
+    if (d.driver !== 'agent') return false;
     const placement = (await agents.placement(q, d.environment, d.service, true)) ?? { port: spec.port, versions: [], routes: { versions: [] }, drainTimeoutMs: 10_000, warm: null };
     const fresh = await freshVersion(q, d, spec);
     const live = (await agents.live(q, d.environment)).map((a) => a.id);
     const rolledOut = plan.steps.slice(0, d.step).flatMap((s) => (s.type === 'batch' ? s.targets : []));
-    const next = enterStep(step, { ...placement, port: spec.port }, fresh, stableVersion(plan.previous), live, rolledOut);
-    if (next !== placement) await agents.setPlacement(q, d.environment, d.service, next);
+    const current = { ...placement, port: spec.port };
+    const next = enterStep(step, current, fresh, stableVersion(plan.previous), live, rolledOut);
+    if (next === current && current.port === placement.port) return false;
+    await agents.setPlacement(q, d.environment, d.service, next);
+    return true;
   }
 
   async function check(q: Queryable, d: DeploymentRow, plan: Plan, step: Step, spec: RunSpec): Promise<Check> {
