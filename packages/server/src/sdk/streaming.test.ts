@@ -92,6 +92,50 @@ describe('the SDK stream (Server-Sent Events)', () => {
     behind.close();
   });
 
+  it('frames every change as one well-formed HTTP/1.1 chunk, and serves an HTTP/1.0 client a plain body', async () => {
+    const { connect } = await import('node:net');
+    const { port } = new URL(base);
+    const raw = async (version: string) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let received = '';
+      socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+      socket.write(`GET /api/v1/sdk/stream HTTP/${version}\r\nhost: 127.0.0.1\r\nauthorization: Bearer ${sdk}\r\n\r\n`);
+      const until = async (text: string) => {
+        const deadline = Date.now() + 5000;
+        while (!received.includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        return received;
+      };
+      return { until, close: () => socket.destroy() };
+    };
+    const chunked = await raw('1.1');
+    const oldStyle = await raw('1.0');
+    await chunked.until('event: snapshot');
+    await oldStyle.until('event: snapshot');
+    await t.call('POST', '/api/v1/features/dark-mode/environments/production/releases', { body: { action: 'off' } });
+    const text = await chunked.until('event: patch');
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    // Decode the chunked body by hand: every size line must match the bytes that follow it.
+    let rest = body;
+    const frames: string[] = [];
+    for (;;) {
+      const line = rest.indexOf('\r\n');
+      if (line < 0) break;
+      const size = parseInt(rest.slice(0, line), 16);
+      if (rest.length < line + 2 + size + 2) break;
+      frames.push(rest.slice(line + 2, line + 2 + size));
+      expect(rest.slice(line + 2 + size, line + 4 + size)).toBe('\r\n');
+      rest = rest.slice(line + 4 + size);
+    }
+    expect(frames.some((f) => f.startsWith('event: patch\n'))).toBe(true);
+    expect(text.startsWith('HTTP/1.1 200')).toBe(true);
+    const plain = await oldStyle.until('event: patch');
+    expect(plain.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(plain.toLowerCase()).not.toContain('transfer-encoding: chunked');
+    expect(plain).toMatch(/\n\nevent: patch\nid: \d+\ndata: \{/);
+    chunked.close();
+    oldStyle.close();
+  });
+
   it('is for SDK server tokens only', async () => {
     const client = await t.token('sdk-client:production');
     expect((await fetch(`${base}/api/v1/sdk/stream`, { headers: { authorization: `Bearer ${client}` } })).status).toBe(403);
