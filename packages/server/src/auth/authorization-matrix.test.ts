@@ -75,6 +75,7 @@ const expected: Record<string, 'public' | 'read' | 'deploy' | 'release' | 'admin
   'POST /ofrep/v1/evaluate/flags': 'sdk-client',
   'GET /ofrep/v1/configuration': 'sdk-client',
   'GET /ofrep/v1/events': 'ticket',
+  'GET /api/v1/features/{key}/environments/{environment}/evaluations': 'read',
 };
 
 const grants: Record<string, string[]> = {

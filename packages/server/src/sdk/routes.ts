@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Database } from '../db/database.js';
-import { ForbiddenError, ValidationError } from '../http/errors.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../http/errors.js';
 import { problemResponses } from '../http/schemas.js';
 import type { SnapshotService } from '../snapshots/service.js';
-import { recordSdkReport } from './service.js';
+import { evaluationSeries, recordSdkReport } from './service.js';
 import type { StreamHub } from './stream.js';
 
 /** SDK tokens are bound to one environment; that binding, not a parameter, chooses the snapshot. */
@@ -66,5 +66,25 @@ export const sdkRoutes = (snapshots: SnapshotService, hub: StreamHub, db: Databa
     const events = (request.body.events ?? []).map((e) => ({ key: e.key, contextKey: e.contextKey ?? null, value: e.value ?? null, at: dated(e.at) }));
     await recordSdkReport(db, environment, { evaluations, events });
     return reply.status(202).send(null);
+  });
+
+  app.get('/features/:key/environments/:environment/evaluations', {
+    config: { permission: 'read' },
+    schema: {
+      tags: ['features'], summary: 'How often each variant was served, as SDKs reported it: totals and a series by minute, hour or day',
+      params: Type.Object({ key: FlagKey, environment: Type.String({ maxLength: 64 }) }),
+      querystring: Type.Object({
+        from: Type.Optional(Type.String({ format: 'date-time' })),
+        to: Type.Optional(Type.String({ format: 'date-time' })),
+        step: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')])),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Unknown(), ...problemResponses },
+    },
+  }, async (request) => {
+    const { key, environment } = request.params;
+    // The snapshot says whether the environment and the feature exist, without reaching into their modules.
+    const published = await snapshots.get(environment);
+    if (!(key in published.snapshot.features)) throw new NotFoundError('feature', key);
+    return evaluationSeries(db, environment, key, request.query);
   });
 };

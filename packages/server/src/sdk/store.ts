@@ -17,9 +17,12 @@ export const sdkEventStore = {
        SELECT $1, e.key, e."contextKey", e.value, e.at FROM json_to_recordset($2) AS e(key text, "contextKey" text, value double precision, at timestamptz)`,
       [environment, JSON.stringify(events)]);
   },
-  async evaluationCounts(q: Queryable, environment: string, feature: string, since: Date): Promise<{ variant: string; count: number }[]> {
-    return (await q.query<{ variant: string; count: number }>(
-      `SELECT variant, sum(count)::bigint AS count FROM evaluation_counts WHERE environment = $1 AND feature = $2 AND minute >= date_trunc('minute', $3::timestamptz)
-       GROUP BY variant ORDER BY variant`, [environment, feature, since])).rows;
+  /** Counts per bucket (`minute`, `hour` or `day`, in UTC) and variant in [from, to). Sums are bigint: read as numbers. */
+  async evaluationSeries(q: Queryable, environment: string, feature: string, from: Date, to: Date, step: 'minute' | 'hour' | 'day'): Promise<{ at: Date; variant: string; count: number }[]> {
+    const { rows } = await q.query<{ at: Date; variant: string; count: string }>(
+      `SELECT date_trunc($5::text, minute, 'UTC') AS at, variant, sum(count)::bigint AS count FROM evaluation_counts
+       WHERE environment = $1 AND feature = $2 AND minute >= $3 AND minute < $4
+       GROUP BY 1, 2 ORDER BY 1, 2`, [environment, feature, from, to, step]);
+    return rows.map((r) => ({ at: r.at, variant: r.variant, count: Number(r.count) }));
   },
 };
