@@ -16,8 +16,8 @@ export function readCliEnvironment(): CliEnvironment {
 
 /**
  * `gantry serve` hands the whole environment to the server's own config loader, which reads
- * GANTRY_HOST, GANTRY_PORT, GANTRY_DATA_DIR, DATABASE_URL, GANTRY_ADMIN_TOKEN, GANTRY_LOG_LEVEL and
- * GANTRY_OFREP_RATE_LIMIT.
+ * GANTRY_HOST, GANTRY_PORT, GANTRY_DATA_DIR, DATABASE_URL, GANTRY_ADMIN_TOKEN, GANTRY_LOG_LEVEL,
+ * GANTRY_OFREP_RATE_LIMIT and GANTRY_PUBLIC_URL.
  */
 export function serverEnvironment(): NodeJS.ProcessEnv {
   return process.env;

@@ -25,6 +25,8 @@ describe('gantry serve', () => {
     [['--log-level', 'loud'], /argument 'loud' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace, silent/],
     [['--ofrep-rate-limit', '-5'], /error: the OFREP rate limit must be a whole number of requests per second \(0 for none\); got "-5"/],
     [['--ofrep-rate-limit', '2.5'], /error: the OFREP rate limit must be a whole number/],
+    [['--public-url', 'flags.example.com'], /error: the public URL must be an absolute http\(s\) URL like https:\/\/flags\.example\.com\/gantry; got "flags\.example\.com"/],
+    [['--public-url', 'https://flags.example.com/?x=1'], /error: the public URL must be an http\(s\) URL with no query, fragment or credentials/],
   ])('exits 2 on a bad option: %j', async (args, message) => {
     const r = await gantry(['serve', ...args, '--data-dir', await dataDir()]);
     expect(r.code, r.stderr).toBe(2);

@@ -50,6 +50,8 @@ export interface AppOptions {
   corsOrigins?: string[] | '*';
   /** OFREP requests allowed per second per SDK token and client address; 0 or absent: no limit. */
   ofrepRateLimit?: number;
+  /** Where clients reach this server when a proxy adds a path prefix: OFREP's event streams are then full URLs under it. */
+  publicUrl?: string;
   /** Controllers and streams, tunable for tests. */
   timings?: { heartbeatMs?: number; schedulerMs?: number; controllerMs?: number };
 }
@@ -65,7 +67,7 @@ export const bodyLimit = 1024 * 1024;
 const systemCaller = { actor: systemActor, requestId: 'system' };
 
 /** Builds the whole HTTP application without listening, so tests can `inject()` into it. */
-export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*', ofrepRateLimit = 0 }: AppOptions): Promise<GantryApp> {
+export async function buildApp({ db, databaseUrl, logger = false, version = '0.1.0', timings = {}, corsOrigins = '*', ofrepRateLimit = 0, publicUrl }: AppOptions): Promise<GantryApp> {
   const app = Fastify({
     logger: logger === false ? false : { level: typeof logger === 'object' ? logger.level : 'info' },
     bodyLimit,
@@ -168,7 +170,7 @@ export async function buildApp({ db, databaseUrl, logger = false, version = '0.1
     await api.register(runSpecsRoutes(runSpecs));
     await api.register(agentsRoutes(agents, (id, lines) => deployments.appendLogs(systemCaller, id, lines), () => wake.controller()));
   }, { prefix: '/api/v1' });
-  await app.register(ofrepRoutes(snapshots, hub, auth, { rateLimit: ofrepRateLimit }), { prefix: '/ofrep/v1' });
+  await app.register(ofrepRoutes(snapshots, hub, auth, { rateLimit: ofrepRateLimit, publicUrl }), { prefix: '/ofrep/v1' });
 
   return { app, auth, features, snapshots };
 }

@@ -27,7 +27,7 @@ export async function startServer(config: ServerConfig, say: (line: string) => v
   try {
     const { applied } = await migrate(db);
     if (applied.length) say(`applied migrations: ${applied.join(', ')}`);
-    const { app, auth } = await buildApp({ db, databaseUrl: url, corsOrigins: config.corsOrigins, ofrepRateLimit: config.ofrepRateLimit, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
+    const { app, auth } = await buildApp({ db, databaseUrl: url, corsOrigins: config.corsOrigins, ofrepRateLimit: config.ofrepRateLimit, publicUrl: config.publicUrl, logger: config.logLevel === 'silent' ? false : { level: config.logLevel } });
     const seeded = await auth.seedAdmin(config.adminToken);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -17,6 +17,7 @@ interface ServeOptions {
   databaseUrl?: string;
   logLevel?: string;
   ofrepRateLimit?: string;
+  publicUrl?: string;
 }
 
 /**
@@ -41,7 +42,7 @@ async function serve(opts: ServeOptions, cmd: Command): Promise<void> {
   let config: ServerConfig;
   try {
     config = server.loadServerConfig({
-      host: opts.host, port: opts.port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, ofrepRateLimit: opts.ofrepRateLimit,
+      host: opts.host, port: opts.port, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl, logLevel: opts.logLevel, ofrepRateLimit: opts.ofrepRateLimit, publicUrl: opts.publicUrl,
     }, serverEnvironment());
   } catch (error) {
     if (error instanceof server.ConfigError) throw new UsageError(error.message);
@@ -103,5 +104,6 @@ export function registerServe(program: Command): void {
     .option('--database-url <url>', 'use this PostgreSQL (14 or later) instead of the embedded one (env DATABASE_URL)')
     .addOption(new Option('--log-level <level>', 'server log level (env GANTRY_LOG_LEVEL; default info)').choices(logLevels))
     .option('--ofrep-rate-limit <n>', 'OFREP requests allowed per second per SDK token and client address, answered 429 with Retry-After beyond it (env GANTRY_OFREP_RATE_LIMIT; default 0: no limit)')
+    .option('--public-url <url>', 'where clients reach this server, when a proxy puts it under a path prefix; OFREP event stream URLs are built from it (env GANTRY_PUBLIC_URL)')
     .action(serve);
 }

@@ -10,6 +10,8 @@ export interface ServerConfig {
   corsOrigins: string[] | '*';
   /** OFREP requests allowed per second per SDK token and client address; 0: no limit. */
   ofrepRateLimit: number;
+  /** Where clients reach this server, when that is not what they call OFREP at (a proxy's path prefix). */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -45,7 +47,22 @@ export function loadServerConfig(flags: Partial<Record<keyof ServerConfig, strin
   const limitText = (pick(flags.ofrepRateLimit, 'GANTRY_OFREP_RATE_LIMIT') ?? '0').trim();
   const ofrepRateLimit = Number(limitText);
   if (!/^\d{1,7}$/.test(limitText)) throw new ConfigError(`the OFREP rate limit must be a whole number of requests per second (0 for none); got "${limitText}"`);
-  return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins, ofrepRateLimit };
+  const publicUrl = parsePublicUrl(pick(flags.publicUrl, 'GANTRY_PUBLIC_URL') || undefined);
+  return { host, port, dataDir, databaseUrl, adminToken, logLevel, corsOrigins, ofrepRateLimit, publicUrl };
+}
+
+function parsePublicUrl(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`the public URL must be an absolute http(s) URL like https://flags.example.com/gantry; got "${text}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`the public URL must be an http(s) URL with no query, fragment or credentials; got "${text}"`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 /** What commands run by the server (scripts, acceptance checks) inherit: enough to find programs, no secrets. */

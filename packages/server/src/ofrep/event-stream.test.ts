@@ -117,3 +117,17 @@ describe('GET /ofrep/v1/events', () => {
     expect((await fetch(`${base}/ofrep/v1/events?ticket=${ticket}`)).status).toBe(401);
   });
 });
+
+describe('with a public URL (a proxy with a path prefix)', () => {
+  it('offers the stream as a full URL under it', async () => {
+    const behindProxy = await testApp({ publicUrl: 'https://flags.example.com/gantry' });
+    try {
+      await behindProxy.call('POST', '/api/v1/environments', { body: { name: 'production' } });
+      const token = await behindProxy.token('sdk-client:production');
+      const res = await behindProxy.call('POST', '/ofrep/v1/evaluate/flags', { token, body: { context: {} } });
+      expect(res.json().eventStreams).toEqual([{ type: 'sse', url: expect.stringMatching(/^https:\/\/flags\.example\.com\/gantry\/ofrep\/v1\/events\?ticket=[0-9a-f-]{36}\.\d+\.[\w-]{43}$/) }]);
+    } finally {
+      await behindProxy.close();
+    }
+  });
+});

@@ -39,7 +39,15 @@ const fragments = new WeakMap<EvaluationResult, { json: string; hash: number }>(
  * revisions, so a release that does not change what this context sees still costs only a 304.
  * Each fragment's hash is computed once; the ETag combines them in order.
  */
-function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext, ticket: string | undefined): { json: string; etag: string } {
+/** The `eventStreams` entry for a ticket: a path from the OFREP origin, or a full URL under the configured public URL. */
+function eventStreamsJson(ticket: string, publicUrl: string | undefined): string {
+  const path = `/ofrep/v1/events?ticket=${ticket}`;
+  return publicUrl === undefined
+    ? `[{"type":"sse","endpoint":{"requestUri":"${path}"}}]`
+    : `[{"type":"sse","url":${JSON.stringify(publicUrl + path)}}]`;
+}
+
+function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext, ticket: string | undefined, publicUrl: string | undefined): { json: string; etag: string } {
   const keys = published.compiled.orderedKeys;
   const results = published.compiled.evaluateAllOrdered(context);
   const parts: string[] = new Array(keys.length);
@@ -60,7 +68,7 @@ function bulkAnswer(published: PublishedSnapshot, context: EvaluationContext, ti
   }
   if (ticket === undefined) return { json: `{"flags":[${parts.join(',')}]}`, etag: `"${a.toString(36)}${b.toString(36)}"` };
   // The stream's address changes once an hour (its ticket's expiry): a client must not keep an old one behind a 304.
-  const streams = `[{"type":"sse","endpoint":{"requestUri":"/ofrep/v1/events?ticket=${ticket}"}}]`;
+  const streams = eventStreamsJson(ticket, publicUrl);
   const t = murmur3(ticket);
   a = Math.imul(a ^ t, 0x01000193) >>> 0;
   b = (Math.imul(b, 31) + t) >>> 0;
@@ -74,6 +82,8 @@ function invalidContext(details: string): Outcome['body'] {
 export interface OfrepOptions {
   /** Requests per second per SDK token and client address; 0: no limit. */
   rateLimit: number;
+  /** Where clients reach the server, if a proxy adds a path prefix (config `publicUrl`). */
+  publicUrl?: string | undefined;
 }
 
 export const ofrepRoutes = (snapshots: SnapshotService, hub: StreamHub, auth: AuthService, options: OfrepOptions): FastifyPluginAsyncTypebox => async (app) => {
@@ -113,7 +123,7 @@ export const ofrepRoutes = (snapshots: SnapshotService, hub: StreamHub, auth: Au
       response: {
         200: Type.Object({
           flags: Type.Array(Type.Union([Success, Failure])),
-          eventStreams: Type.Optional(Type.Array(Type.Object({ type: Type.Literal('sse'), endpoint: Type.Object({ requestUri: Type.String() }) }))),
+          eventStreams: Type.Optional(Type.Array(Type.Object({ type: Type.Literal('sse'), url: Type.Optional(Type.String()), endpoint: Type.Optional(Type.Object({ requestUri: Type.String() })) }))),
         }),
         304: Type.Null(), 400: Failure, ...authResponses,
       },
@@ -121,7 +131,7 @@ export const ofrepRoutes = (snapshots: SnapshotService, hub: StreamHub, auth: Au
   }, async (request, reply) => {
     if (request.validationError) return reply.status(400).send(invalidContext(request.validationError.message) as never);
     const published = await snapshots.get(environmentOf(request));
-    const { json, etag } = bulkAnswer(published, (request.body?.context ?? {}) as EvaluationContext, auth.streamTicket(request.actor));
+    const { json, etag } = bulkAnswer(published, (request.body?.context ?? {}) as EvaluationContext, auth.streamTicket(request.actor), options.publicUrl);
     void reply.header('etag', etag);
     if (request.headers['if-none-match'] === etag) return reply.status(304).send(null);
     return reply.type('application/json').send(json as never);

@@ -39,9 +39,9 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function testApp(options: { timings?: { heartbeatMs?: number; schedulerMs?: number }; ofrepRateLimit?: number } = {}): Promise<TestApp> {
+export async function testApp(options: { timings?: { heartbeatMs?: number; schedulerMs?: number }; ofrepRateLimit?: number; publicUrl?: string } = {}): Promise<TestApp> {
   const { db, url, drop } = await freshDatabase();
-  const { app, auth } = await buildApp({ db, databaseUrl: url, timings: { schedulerMs: 200, ...options.timings }, ofrepRateLimit: options.ofrepRateLimit });
+  const { app, auth } = await buildApp({ db, databaseUrl: url, timings: { schedulerMs: 200, ...options.timings }, ofrepRateLimit: options.ofrepRateLimit, publicUrl: options.publicUrl });
   const adminToken = `gnt_test_admin_${randomBytes(12).toString('hex')}`;
   await auth.seedAdmin(adminToken);
   const call: TestApp['call'] = (method, path, options = {}) => {
