@@ -1,38 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { answers, service, serviceOf, startAgent, stopAgents, versionOf, waitForVersion } from '../test-support/agents.js';
-import { buildServiceTarball, serveFiles, serviceVersion, sha256, tempDir, type BuiltArtifact, type FileServer } from '../test-support/artifacts.js';
-import { startFakeAgentApi, type FakeAgentApi } from '../test-support/fake-agent-api.js';
-import { freePort, httpRequest, isGone, waitFor } from '../test-support/index.js';
+import { describe, expect, it } from 'vitest';
+import { answers, service, serviceOf, startAgent, useAgentBed, versionOf, waitForVersion } from '../test-support/agents.js';
+import { buildServiceTarball, serviceVersion, sha256, type BuiltArtifact, type FileServer } from '../test-support/artifacts.js';
+import type { FakeAgentApi } from '../test-support/fake-agent-api.js';
+import { httpRequest, isGone, waitFor } from '../test-support/index.js';
 
 /** The agent converging to desired state: real artifacts, real processes, real routers on 127.0.0.1. */
-const work = tempDir('gantry-agent-converge-');
+let workDir: string;
 let tarball: BuiltArtifact;
 let files: FileServer;
 let api: FakeAgentApi;
 let stateDir: string;
-let removeState: () => void;
 let port: number;
-
-beforeAll(async () => {
-  tarball = buildServiceTarball(work.path);
-  files = await serveFiles(work.path);
-});
-afterAll(async () => {
-  await files.close();
-  work.remove();
-});
-beforeEach(async () => {
-  api = await startFakeAgentApi();
-  ({ path: stateDir, remove: removeState } = tempDir('gantry-agent-state-'));
-  port = await freePort();
-});
-afterEach(async () => {
-  await stopAgents();
-  await api.close();
-  removeState();
-});
+useAgentBed('gantry-agent-converge-', (bed) => ({ workDir, tarball, files, api, stateDir, port } = bed));
 
 const artifact = () => ({ url: `${files.url}/test-service.tgz`, digest: tarball.digest });
 const v = (version: string, options: Parameters<typeof serviceVersion>[2] = {}) => serviceVersion(version, artifact(), options);
@@ -185,7 +166,7 @@ describe('agent: converging between versions', () => {
 
   it('fetches with a fetchCommand and runs the version from a file:// artifact too', async () => {
     const viaCommand = serviceVersion('v1', { digest: tarball.digest, fetchCommand: `cp '${tarball.file}' "$GANTRY_OUTPUT"` });
-    const other = buildServiceTarball(work.path, 'other.tgz', { extra: { 'VERSION.txt': 'other' } });
+    const other = buildServiceTarball(workDir, 'other.tgz', { extra: { 'VERSION.txt': 'other' } });
     const viaFile = serviceVersion('v2', { url: other.fileUrl, digest: other.digest });
     api.setDesired([service('web', port, [viaCommand, viaFile], [{ version: 'v1', weight: 50_000 }, { version: 'v2', weight: 50_000 }])]);
     const agent = await startAgent(api, stateDir);

@@ -1,39 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentError } from '../errors.js';
-import { answers, service, serviceOf, startAgent, stopAgents, untrack, versionOf, waitForVersion } from '../test-support/agents.js';
-import { buildServiceTarball, serveFiles, serviceVersion, tempDir, type BuiltArtifact, type FileServer } from '../test-support/artifacts.js';
-import { startFakeAgentApi, type FakeAgentApi } from '../test-support/fake-agent-api.js';
-import { freePort, httpRequest, isGone, waitFor } from '../test-support/index.js';
+import { answers, service, serviceOf, startAgent, useAgentBed, untrack, versionOf, waitForVersion } from '../test-support/agents.js';
+import { serviceVersion, type BuiltArtifact, type FileServer } from '../test-support/artifacts.js';
+import type { FakeAgentApi } from '../test-support/fake-agent-api.js';
+import { httpRequest, isGone, waitFor } from '../test-support/index.js';
 
 /** The server away, the agent restarted, the token refused: traffic keeps flowing. */
-const work = tempDir('gantry-agent-restore-');
 let tarball: BuiltArtifact;
 let files: FileServer;
 let api: FakeAgentApi;
 let stateDir: string;
-let removeState: () => void;
 let port: number;
-
-beforeAll(async () => {
-  tarball = buildServiceTarball(work.path);
-  files = await serveFiles(work.path);
-});
-afterAll(async () => {
-  await files.close();
-  work.remove();
-});
-beforeEach(async () => {
-  api = await startFakeAgentApi();
-  ({ path: stateDir, remove: removeState } = tempDir('gantry-agent-state-'));
-  port = await freePort();
-});
-afterEach(async () => {
-  await stopAgents();
-  await api.close();
-  removeState();
-});
+useAgentBed('gantry-agent-restore-', (bed) => ({ tarball, files, api, stateDir, port } = bed));
 
 const v = (version: string, options: Parameters<typeof serviceVersion>[2] = {}) => serviceVersion(version, { url: `${files.url}/test-service.tgz`, digest: tarball.digest }, options);
 const pidsOf = (agent: Parameters<typeof versionOf>[0], version: string) => versionOf(agent, 'web', version)!.instances.map((i) => i.pid!);

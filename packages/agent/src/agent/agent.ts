@@ -12,7 +12,7 @@ import { AgentApiError, createApiClient, type ApiClient } from './client.js';
 import { Converger } from './converge.js';
 import { parseDesiredState } from './desired.js';
 import { LogShipper } from './log-shipper.js';
-import { readJson, writeJsonAtomic } from './persist.js';
+import { readJson, writeJsonAtomic } from '../persist.js';
 import type { Agent, AgentEvents, AgentLogEntry, AgentOptions, AgentStatus } from './options.js';
 import type { DesiredState, StatusReport } from './types.js';
 

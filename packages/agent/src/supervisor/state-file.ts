@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { SupervisorError } from '../errors.js';
+import { writeJsonAtomic } from '../persist.js';
 import type { VersionSpec } from './types.js';
 
 /** An instance the agent wants running: its id and the port the router knows it by. */
@@ -57,15 +58,7 @@ export function readState(path: string): SupervisorState {
   return state;
 }
 
-/** Write the state file atomically: a temporary file, flushed, renamed over the old one. Mode 0600: it holds env vars. */
+/** Write the state file atomically (temporary file, flushed, renamed). Mode 0600: it holds env vars. */
 export function writeState(path: string, state: SupervisorState): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(state, null, 2) + '\n');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  writeJsonAtomic(path, state, 0o600);
 }

@@ -1,7 +1,9 @@
 import { createAgent, type Agent, type AgentOptions } from '../agent/agent.js';
 import type { DesiredRoutes, DesiredService, DesiredVersion, ServiceReport, VersionReport } from '../agent/types.js';
-import type { FakeAgentApi } from './fake-agent-api.js';
-import { httpRequest, waitFor } from './index.js';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { buildServiceTarball, serveFiles, tempDir, type BuiltArtifact, type FileServer } from './artifacts.js';
+import { startFakeAgentApi, type FakeAgentApi } from './fake-agent-api.js';
+import { freePort, httpRequest, waitFor } from './index.js';
 
 /** Agents started by a test file, stopped (cleanly) by `stopAgents`. */
 const running = new Set<Agent>();
@@ -64,4 +66,46 @@ export async function answers(port: number, n = 20, headers: Record<string, stri
   const out: string[] = [];
   for (let i = 0; i < n; i++) out.push((await httpRequest(port, '/', { headers })).body);
   return out;
+}
+
+/** What an agent integration test works with: a served artifact, and per test a fresh fake API, state directory and port. */
+export interface AgentBed {
+  /** Where the artifacts are built and served from. */
+  workDir: string;
+  tarball: BuiltArtifact;
+  files: FileServer;
+  api: FakeAgentApi;
+  stateDir: string;
+  port: number;
+}
+
+/**
+ * Registers the hooks such a test file needs: the artifact built and served once; before each
+ * test a fresh API, state directory and free port, handed to `onReady`; after each, agents stopped
+ * and everything removed.
+ */
+export function useAgentBed(prefix: string, onReady: (bed: AgentBed) => void): void {
+  const work = tempDir(prefix);
+  let tarball: BuiltArtifact;
+  let files: FileServer;
+  let api: FakeAgentApi;
+  let state: { path: string; remove: () => void };
+  beforeAll(async () => {
+    tarball = buildServiceTarball(work.path);
+    files = await serveFiles(work.path);
+  });
+  afterAll(async () => {
+    await files.close();
+    work.remove();
+  });
+  beforeEach(async () => {
+    api = await startFakeAgentApi();
+    state = tempDir('gantry-agent-state-');
+    onReady({ workDir: work.path, tarball, files, api, stateDir: state.path, port: await freePort() });
+  });
+  afterEach(async () => {
+    await stopAgents();
+    await api.close();
+    state.remove();
+  });
 }
