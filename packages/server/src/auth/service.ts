@@ -107,7 +107,7 @@ export function createAuthService(db: Database, audit: AuditService, deps: { env
       const kept = tickets.get(actor);
       if (kept?.hour === hour) return kept.ticket;
       const key = ticketKeys.get(actor);
-      if (!key || actor.environment === undefined) return undefined;
+      if (!key || actor.environment === undefined || !scopeGrants(actor.scope, 'sdk-client')) return undefined;
       const ticket = mintTicket(actor.tokenId, key);
       tickets.set(actor, { ticket, hour });
       return ticket;
@@ -119,7 +119,8 @@ export function createAuthService(db: Database, audit: AuditService, deps: { env
       const active = row && row.revoked_at === null && (row.expires_at === null || row.expires_at.getTime() > Date.now());
       if (!active || !ticketSigned(parsed, row.hash)) return undefined;
       const actor = toActor(row);
-      return actor.environment !== undefined && /^sdk-(client|server):/.test(actor.scope) ? actor : undefined;
+      // The same permission the OFREP routes ask of a bearer token.
+      return actor.environment !== undefined && scopeGrants(actor.scope, 'sdk-client') ? actor : undefined;
     },
     async seedAdmin(secret) {
       if ((await tokenStore.count(db)) > 0) return undefined;

@@ -91,6 +91,12 @@ describe('GET /ofrep/v1/events', () => {
     }
   });
 
+  it('refuses a correctly signed ticket of a token without the sdk-client permission (an agent token)', async () => {
+    const created = (await t.call('POST', '/api/v1/tokens', { body: { name: 'host-1', scope: 'agent:production' } })).json() as { token: { id: string }; secret: string };
+    const ticket = mintTicket(created.token.id, hashSecret(created.secret));
+    expect((await fetch(`${base}/ofrep/v1/events?ticket=${ticket}`)).status).toBe(401);
+  });
+
   it('says refetchEvaluation on connect and on every change, with the revision as its id', async () => {
     const stream = await open(await ticketFor(await t.token('sdk-client:production')), { origin: 'https://app.example.com' });
     expect(stream.res.status).toBe(200);
